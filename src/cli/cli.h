@@ -1,0 +1,39 @@
+/* cli.h - the subcommands of the geyser executable and what they share:
+ * the command table, help text and the progress bar. */
+#ifndef GEYSER_CLI_H
+#define GEYSER_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct CliCommand {
+    const char *name;
+    const char *summary;                /* one line for `geyser --help` */
+    int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+    void (*help)(FILE *f);              /* the man-page-style `geyser CMD --help` */
+} CliCommand;
+
+extern const CliCommand cliCommands[];
+
+int cmdSimulate(int argc, char **argv);
+void cmdSimulateHelp(FILE *f);
+
+/* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
+#define EXIT_USAGE 2
+
+/* Print "geyser: <message>" for the last error. */
+void cliError(const char *context);
+
+/* A progress bar on stderr when it is a terminal; silent otherwise. */
+typedef struct Progress {
+    bool enabled;
+    int lastPercent;
+    const char *label;
+    double started;
+} Progress;
+
+void progressStart(Progress *p, const char *label, bool allowed);
+void progressUpdate(void *arg, double fraction);
+void progressEnd(Progress *p);
+
+#endif

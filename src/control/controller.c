@@ -1,0 +1,201 @@
+/* controller.c - safety rules and execution of plans against a cloud.
+ *
+ * The policy proposes; this file disposes. Every check here is cumulative
+ * over the plan: the projected demand and RAM of each host are updated as
+ * actions are accepted, so two migrations that each fit alone cannot
+ * together overload a host. */
+#include "controller.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "util.h"
+
+/* Headroom for float noise in threshold comparisons. */
+#define UTIL_EPS 1e-9
+
+Controller *ctlCreate(Policy *policy, const CtlConfig *cfg) {
+    Controller *ctl = xcalloc(1, sizeof(*ctl));
+    ctl->policy = policy;
+    ctl->cfg = *cfg;
+    planInit(&ctl->plan);
+    return ctl;
+}
+
+void ctlFree(Controller *ctl) {
+    if (!ctl) return;
+    policyFree(ctl->policy);
+    planFree(&ctl->plan);
+    free(ctl->demand);
+    free(ctl->ram);
+    free(ctl);
+}
+
+/* Project each host's demand and RAM as if every migration in flight had
+ * landed: the state the plan's checks must start from. */
+static void projectHosts(Controller *ctl, const CloudView *v) {
+    if (ctl->scratchHosts < v->nhosts) {
+        ctl->demand = xrealloc(ctl->demand, (size_t)v->nhosts * sizeof(double));
+        ctl->ram = xrealloc(ctl->ram, (size_t)v->nhosts * sizeof(double));
+        ctl->scratchHosts = v->nhosts;
+    }
+    for (int h = 0; h < v->nhosts; h++) {
+        ctl->demand[h] = 0;
+        ctl->ram[h] = 0;
+    }
+    for (int i = 0; i < v->nvms; i++) {
+        const Vm *vm = &v->vms[i];
+        int at = vm->target >= 0 ? vm->target : vm->host;
+        ctl->demand[at] += vm->util * vm->cpu;
+        ctl->ram[at] += vm->ramMb;
+        /* The source keeps the VM's memory until the migration lands. */
+        if (vm->target >= 0) ctl->ram[vm->host] += vm->ramMb;
+    }
+}
+
+static int migrationsInFlight(const CloudView *v) {
+    int n = 0;
+    for (int h = 0; h < v->nhosts; h++) n += v->hosts[h].outgoing;
+    return n;
+}
+
+static int hostsUp(const CloudView *v) {
+    int n = 0;
+    for (int h = 0; h < v->nhosts; h++) n += hostIsUp(&v->hosts[h]);
+    return n;
+}
+
+static void refuse(Controller *ctl, Action *a, const char *why) {
+    a->outcome = OUTCOME_REFUSED;
+    snprintf(a->detail, sizeof(a->detail), "%s", why);
+    ctl->stats.refused++;
+}
+
+/* Returns NULL when the migration is safe, else the reason it is not. */
+static const char *checkMigrate(const Controller *ctl, const CloudView *v, const Action *a,
+                                int inFlight) {
+    const CtlConfig *cfg = &ctl->cfg;
+    if (!cfg->allowMigrate) return "migrations are not allowed now";
+    if (a->vm < 0 || a->vm >= v->nvms) return "no such VM";
+    if (a->target < 0 || a->target >= v->nhosts) return "no such target host";
+    const Vm *vm = &v->vms[a->vm];
+    const Host *t = &v->hosts[a->target];
+    if (vm->target >= 0) return "the VM is already migrating";
+    if (vm->host == a->target) return "the VM is already on the target";
+    if (t->state != HOST_ON) return "the target host is not on";
+    if (!t->enabled || t->failed) return "the target host is disabled";
+    if (cfg->maxParallelMigrations > 0 && inFlight >= cfg->maxParallelMigrations)
+        return "too many migrations in flight";
+    if ((ctl->demand[a->target] + vm->util * vm->cpu) > cfg->high * t->capacity * (1 + UTIL_EPS))
+        return "it would push the target above the high threshold";
+    if (ctl->ram[a->target] + vm->ramMb > t->ramMb) return "its RAM does not fit on the target";
+    return NULL;
+}
+
+static const char *checkPowerOff(const Controller *ctl, const CloudView *v, const Action *a) {
+    const Host *h = &v->hosts[a->host];
+    if (!ctl->cfg.allowPowerOff) return "powering off is not allowed now";
+    if (h->state != HOST_ON) return "the host is not on";
+    if (!h->disabledByGeyser) return "the host was not disabled by geyser";
+    if (h->nvms > 0 || h->incoming > 0 || h->outgoing > 0) return "the host still holds VMs";
+    if (hostsUp(v) - 1 < ctl->cfg.minHostsOn) return "it would leave fewer than min_hosts_on up";
+    return NULL;
+}
+
+static const char *checkAction(const Controller *ctl, const CloudView *v, const Action *a,
+                               int inFlight) {
+    if (a->type != ACT_MIGRATE && (a->host < 0 || a->host >= v->nhosts)) return "no such host";
+    const Host *h = a->type == ACT_MIGRATE ? NULL : &v->hosts[a->host];
+    switch (a->type) {
+    case ACT_MIGRATE: return checkMigrate(ctl, v, a, inFlight);
+    case ACT_DISABLE:
+        if (!h->enabled) return "the host is already disabled";
+        return NULL;
+    case ACT_ENABLE:
+        if (h->enabled) return "the host is already enabled";
+        if (!h->disabledByGeyser) return "the host was disabled by an operator";
+        return NULL;
+    case ACT_POWER_OFF: return checkPowerOff(ctl, v, a);
+    case ACT_POWER_ON:
+        if (!ctl->cfg.allowPowerOn) return "powering on is not allowed now";
+        if (h->state != HOST_OFF) return "the host is not off";
+        if (h->failed) return "the host failed a power-on before";
+        return NULL;
+    }
+    return "unknown action";
+}
+
+static int executeAction(Cloud *cloud, const Action *a) {
+    const CloudDriver *d = cloud->drv;
+    switch (a->type) {
+    case ACT_MIGRATE: return d->migrate(cloud, a->vm, a->target, a->mode);
+    case ACT_DISABLE: return d->setEnabled(cloud, a->host, false, a->reason);
+    case ACT_ENABLE: return d->setEnabled(cloud, a->host, true, a->reason);
+    case ACT_POWER_OFF: return d->powerOff(cloud, a->host);
+    case ACT_POWER_ON: return d->powerOn(cloud, a->host);
+    }
+    return ERR("unknown action type %d", (int)a->type);
+}
+
+/* Move a VM's projected demand from one host to another; its RAM is taken
+ * on the target at once but freed on the source only when it lands. */
+static void projectMove(Controller *ctl, const Vm *vm, int from, int to) {
+    ctl->demand[from] -= vm->util * vm->cpu;
+    ctl->demand[to] += vm->util * vm->cpu;
+    ctl->ram[to] += vm->ramMb;
+}
+
+static void executePlan(Controller *ctl, Cloud *cloud) {
+    int inFlight = migrationsInFlight(&cloud->view);
+    for (size_t i = 0; i < ctl->plan.n; i++) {
+        Action *a = &ctl->plan.actions[i];
+        if (a->type == ACT_MIGRATE) a->mode = ctl->cfg.mode;
+        /* Power-off is re-checked against a fresh view: the cloud may have
+         * changed since the plan was made (a VM booted, an operator acted). */
+        if (a->type == ACT_POWER_OFF && cloudRefresh(cloud) != 0) {
+            a->outcome = OUTCOME_FAILED;
+            snprintf(a->detail, sizeof(a->detail), "%.95s", errLast());
+            ctl->stats.failed++;
+            continue;
+        }
+        const char *why = checkAction(ctl, &cloud->view, a, inFlight);
+        if (why) {
+            refuse(ctl, a, why);
+            continue;
+        }
+        /* Remember the source: the backend updates the view. */
+        int vmHost = a->type == ACT_MIGRATE ? cloud->view.vms[a->vm].host : -1;
+        if (executeAction(cloud, a) != 0) {
+            a->outcome = OUTCOME_FAILED;
+            snprintf(a->detail, sizeof(a->detail), "%.95s", errLast());
+            ctl->stats.failed++;
+            continue;
+        }
+        a->outcome = OUTCOME_DONE;
+        if (a->type == ACT_MIGRATE) {
+            inFlight++;
+            projectMove(ctl, &cloud->view.vms[a->vm], vmHost, a->target);
+            ctl->stats.migrations++;
+        } else if (a->type == ACT_POWER_OFF) {
+            ctl->stats.powerOffs++;
+        } else if (a->type == ACT_POWER_ON) {
+            ctl->stats.powerOns++;
+        }
+    }
+}
+
+int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
+    if (cloudRefresh(cloud) != 0) return -1;
+    ctl->stats.ticks++;
+    planClear(&ctl->plan);
+    projectHosts(ctl, &cloud->view);
+    const PolicyDriver *pd = ctl->policy->drv;
+    if (pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan) != 0) {
+        errPrefix("policy %s", pd->name);
+        return -1;
+    }
+    if (execute) executePlan(ctl, cloud);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* controller.h - the control loop: ask the policy for a plan, hold every
+ * action to the safety rules, execute what passes against the cloud.
+ *
+ * The same controller drives the simulated cloud and real ones. Safety rules
+ * enforced here, whatever the policy proposes:
+ *   - a VM is never placed where it pushes a host above cfg.high, or where
+ *     its RAM does not fit;
+ *   - a host is powered off only when it was disabled by geyser, holds no
+ *     VM and has no migration in flight (re-checked right before), and only
+ *     if at least cfg.minHostsOn hosts stay up;
+ *   - a host disabled by an operator is never enabled, evacuated or powered;
+ *   - no more than cfg.maxParallelMigrations migrations in flight. */
+#ifndef GEYSER_CONTROLLER_H
+#define GEYSER_CONTROLLER_H
+
+#include "cloud.h"
+#include "plan.h"
+#include "policy.h"
+
+typedef struct CtlStats {
+    long ticks;
+    long migrations;    /* started */
+    long powerOffs;
+    long powerOns;
+    long refused;       /* actions stopped by a safety rule */
+    long failed;        /* actions the backend failed */
+} CtlStats;
+
+typedef struct Controller {
+    Policy *policy;
+    CtlConfig cfg;
+    Plan plan;          /* the last tick's plan, with outcomes */
+    CtlStats stats;
+    /* Scratch, sized to the view, for cumulative safety checks. */
+    double *demand;
+    double *ram;
+    int scratchHosts;
+} Controller;
+
+/* Takes ownership of policy. */
+Controller *ctlCreate(Policy *policy, const CtlConfig *cfg);
+void ctlFree(Controller *ctl);
+
+/* Refresh the view, plan, and (unless execute is false: observe mode)
+ * execute. Returns -1 only when the cloud cannot be read; refused and
+ * failed actions are recorded in ctl->plan and ctl->stats. */
+int ctlTick(Controller *ctl, Cloud *cloud, bool execute);
+
+#endif

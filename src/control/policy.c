@@ -1,0 +1,96 @@
+/* policy.c - the registry of consolidation policies, and the "none" policy
+ * (no power management: the baseline every saving is measured against). */
+#include "policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "util.h"
+
+extern const PolicyDriver policyPaper;
+
+static int noneConfigure(const char *args, CtlConfig *cfg, void **state) {
+    if (args && *args) return ERR("policy 'none' takes no arguments (got '%s')", args);
+    cfg->allowMigrate = false;
+    cfg->allowPowerOff = false;
+    *state = NULL;
+    return 0;
+}
+
+static int nonePlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan *out) {
+    (void)state, (void)v, (void)cfg, (void)out;
+    return 0;
+}
+
+static const PolicyDriver policyNone = {
+    .name = "none",
+    .synopsis = "none",
+    .summary = "no power management: every host stays on, nothing moves",
+    .configure = noneConfigure,
+    .plan = nonePlan,
+};
+
+const PolicyDriver *const policyRegistry[] = {&policyPaper, &policyNone, NULL};
+
+CtlConfig ctlConfigDefaults(void) {
+    return (CtlConfig){
+        .low = 0.2,
+        .high = 0.8,
+        .headroom = 0.1,
+        .maxParallelMigrations = 100,
+        .minHostsOn = 1,
+        .cooldownS = 600,
+        .allowMigrate = true,
+        .allowPowerOff = true,
+        .allowPowerOn = true,
+        .mode = MIGRATE_PRECOPY,
+    };
+}
+
+int policyParseThresholds(const char *args, double *low, double *high) {
+    const char *comma = args ? strchr(args, ',') : NULL;
+    if (!comma) return ERR("expected LOW,HIGH thresholds such as 0.2,0.8, got '%s'", args ? args : "");
+    char lowText[64];
+    snprintf(lowText, sizeof(lowText), "%.*s", (int)(comma - args), args);
+    double lo, hi;
+    if (parseDouble(lowText, &lo) != 0 || parseDouble(comma + 1, &hi) != 0)
+        return ERR("thresholds '%s' are not two numbers", args);
+    if (lo < 0 || hi > 1 || lo >= hi)
+        return ERR("thresholds '%s' must satisfy 0 <= LOW < HIGH <= 1", args);
+    *low = lo;
+    *high = hi;
+    return 0;
+}
+
+Policy *policyCreate(const char *spec, CtlConfig *cfg) {
+    const char *colon = strchr(spec, ':');
+    size_t nameLen = colon ? (size_t)(colon - spec) : strlen(spec);
+    for (int i = 0; policyRegistry[i]; i++) {
+        const PolicyDriver *d = policyRegistry[i];
+        if (strlen(d->name) != nameLen || strncmp(d->name, spec, nameLen) != 0) continue;
+        Policy *p = xcalloc(1, sizeof(*p));
+        p->drv = d;
+        snprintf(p->spec, sizeof(p->spec), "%s", spec);
+        if (d->configure(colon ? colon + 1 : NULL, cfg, &p->state) != 0) {
+            errPrefix("policy '%s'", spec);
+            free(p);
+            return NULL;
+        }
+        return p;
+    }
+    char known[256] = "";
+    for (int i = 0; policyRegistry[i]; i++) {
+        strncat(known, i ? ", " : "", sizeof(known) - strlen(known) - 1);
+        strncat(known, policyRegistry[i]->name, sizeof(known) - strlen(known) - 1);
+    }
+    ERR("unknown policy '%.*s' (known: %s)", (int)nameLen, spec, known);
+    return NULL;
+}
+
+void policyFree(Policy *p) {
+    if (!p) return;
+    if (p->drv->free) p->drv->free(p->state);
+    free(p);
+}

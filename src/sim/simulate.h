@@ -1,0 +1,68 @@
+/* simulate.h - one simulation run and its metrics.
+ *
+ * A run drives the simulated cloud with the real controller, step by step,
+ * and measures it against two references computed on the same workload:
+ *   baseline     every host on, no power management, VMs where they began;
+ *   lower bound  at each step, the total demand packed onto the fewest, most
+ *                efficient hosts, the rest off, with no migration cost.
+ * Metric names are stable (they are the JSON keys) and follow Beloglazov &
+ * Buyya (CCPE 2012) so that results compare with published ones. */
+#ifndef GEYSER_SIMULATE_H
+#define GEYSER_SIMULATE_H
+
+#include <stdio.h>
+
+#include "policy.h"
+#include "scenario.h"
+
+typedef struct SimOptions {
+    const char *policy;       /* spec such as "paper:0.2,0.8"; NULL = scenario's */
+    CtlConfig ctl;            /* limits; thresholds come from the policy spec */
+    bool ctlSet;              /* false: use ctlConfigDefaults() */
+    double intervalS;         /* 0 = the scenario's */
+    SimConfig sim;
+    bool simSet;
+    FILE *timeline;           /* CSV per step, or NULL */
+    void (*progress)(void *arg, double fraction);
+    void *progressArg;
+} SimOptions;
+
+typedef struct PhaseResult {
+    char name[32];
+    double durationS;
+    double energyJ;
+    double avgPowerW;
+    double avgHostsOn;
+} PhaseResult;
+
+typedef struct SimResult {
+    char scenario[64];
+    char policy[128];
+    int hosts, vms, steps;
+    double intervalS, durationS;
+    double energyKwh;
+    double baselineKwh;
+    double lowerBoundKwh;
+    double savingPct;         /* against the baseline, or between phases */
+    long migrations;
+    long hostShutdowns;
+    long hostBoots;
+    double slatahPct;
+    double pdmPct;
+    double slav;              /* SLATAH x PDM, as fractions */
+    double overloadPct;       /* share of requested CPU not served */
+    double runtimeS;
+    long refused;             /* actions stopped by safety rules */
+    long failed;
+    char lastProblem[200];    /* the last refused or failed action, for the report */
+    PhaseResult phases[SCENARIO_MAX_PHASES];
+    int nphases;
+} SimResult;
+
+int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r);
+
+/* Power of the lower bound for one instant: demand packed onto the most
+ * efficient hosts of the scenario. Exposed for tests. */
+double lowerBoundPower(const Scenario *sc, double demand);
+
+#endif

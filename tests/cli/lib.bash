@@ -1,0 +1,35 @@
+# lib.sh - shared helpers for the CLI tests: each test is a bash script run
+# by ctest with the geyser binary as $1; it prints "ok"/"FAIL" lines and
+# exits non-zero on any failure.
+set -u
+GEYSER=${1:?usage: test.sh PATH/TO/geyser}
+failures=0
+checks=0
+
+pass() { checks=$((checks + 1)); }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
+
+# expect_json FILE JQ_EXPR DESCRIPTION: the jq expression must yield true.
+expect_json() {
+  if [ "$(jq -r "$2" "$1" 2>/dev/null)" = "true" ]; then pass; else fail "$3 ($2) in $(head -c 600 "$1")"; fi
+}
+
+# expect_fail CODE PATTERN DESCRIPTION -- ARGS...: geyser must exit with CODE
+# and print PATTERN on stderr.
+expect_fail() {
+  local code=$1 pattern=$2 desc=$3; shift 4
+  local err rc
+  err=$("$GEYSER" "$@" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" -ne "$code" ]; then fail "$desc: exit $rc, wanted $code (stderr: $err)"; return; fi
+  if ! grep -qF -- "$pattern" <<<"$err"; then fail "$desc: stderr lacks '$pattern': $err"; return; fi
+  pass
+}
+
+finish() {
+  echo "$(basename "$0"): $checks checks, $failures failed" >&2
+  [ "$failures" -eq 0 ]
+}
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+SHARED=${GEYSER_SHARED:-$(dirname "$0")/../../../shared}
