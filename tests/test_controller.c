@@ -129,9 +129,12 @@ static void runRandomCloud(int trial) {
     Scenario sc = {.hosts = hs, .nhosts = nhosts};
     for (int k = 0; k < 96; k++) {
         simSetTime(c, k * 300.0);
-        double demand = 0;
-        for (int i = 0; i < nvms; i++) demand += c->view.vms[i].util * c->view.vms[i].cpu;
-        lower += lowerBoundPower(&sc, demand) * 300;
+        double demand = 0, ram = 0;
+        for (int i = 0; i < nvms; i++) {
+            demand += c->view.vms[i].util * c->view.vms[i].cpu;
+            ram += c->view.vms[i].ramMb;
+        }
+        lower += lowerBoundPower(&sc, demand, ram) * 300;
         CHECK(ctlTick(ctl, c, true) == 0);
         simAdvance(c, (k + 1) * 300.0);
         checkState(&c->view, cfg.minHostsOn);

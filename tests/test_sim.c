@@ -157,15 +157,22 @@ static void testLowerBound(void) {
     memset(&sc, 0, sizeof(sc));
     sc.hosts = hosts;
     sc.nhosts = 4;
-    CHECK_NEAR(lowerBoundPower(&sc, 0), 20, 1e-9);
+    CHECK_NEAR(lowerBoundPower(&sc, 0, 0), 20, 1e-9);
     /* 3000: one B full (245 above off), the 1000 left on A at full or B at
      * half, both 195 above off: 20 + 245 + 195. */
-    CHECK_NEAR(lowerBoundPower(&sc, 3000), 460, 1e-9);
+    CHECK_NEAR(lowerBoundPower(&sc, 3000, 0), 460, 1e-9);
     /* 500: best single host for the remainder: A at 50 % (145) beats B at
      * 25 % (170). */
-    CHECK_NEAR(lowerBoundPower(&sc, 500), 20 + 145, 1e-9);
+    CHECK_NEAR(lowerBoundPower(&sc, 500, 0), 20 + 145, 1e-9);
     /* 7000 exceeds the 6000 there is: everything at full power. */
-    CHECK_NEAR(lowerBoundPower(&sc, 7000), 2 * 200 + 2 * 250, 1e-9);
+    CHECK_NEAR(lowerBoundPower(&sc, 7000, 0), 2 * 200 + 2 * 250, 1e-9);
+    /* Memory: 500 MIPS on A (145 above off) brings 4096 MB; 10000 MB need
+     * 5904 more, from one idle host. Idle cost per MB: A 95/4096 = 0.023,
+     * B 145/8192 = 0.018, so one B: 20 + 145 + 145. */
+    a.ramMb = 4096;
+    b.ramMb = 8192;
+    CHECK_NEAR(lowerBoundPower(&sc, 500, 10000), 20 + 145 + 145, 1e-9);
+    CHECK_NEAR(lowerBoundPower(&sc, 500, 4000), 20 + 145, 1e-9);
 }
 
 int main(void) {

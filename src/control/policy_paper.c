@@ -33,6 +33,7 @@ typedef struct PaperState {
     int nhosts, nvms;
     double *demand;     /* projected, migrations in flight landed */
     double *freeRam;
+    double *cpuFree;    /* scratch for the index build */
     unsigned char *role;
     int *vmStart;       /* CSR: VMs (not migrating) placed on each host */
     int *vmList;
@@ -50,6 +51,7 @@ static int paperConfigure(const char *args, CtlConfig *cfg, void **state) {
 static void paperReleaseArrays(PaperState *s) {
     free(s->demand);
     free(s->freeRam);
+    free(s->cpuFree);
     free(s->role);
     free(s->vmStart);
     free(s->vmList);
@@ -71,6 +73,7 @@ static void paperResize(PaperState *s, const CloudView *v) {
     size_t nh = (size_t)v->nhosts + 1, nv = (size_t)v->nvms + 1;
     s->demand = xmalloc(nh * sizeof(double));
     s->freeRam = xmalloc(nh * sizeof(double));
+    s->cpuFree = xmalloc(nh * sizeof(double));
     s->role = xmalloc(nh);
     s->vmStart = xmalloc((nh + 1) * sizeof(int));
     s->vmList = xmalloc(nv * sizeof(int));
@@ -119,9 +122,13 @@ static double freeCpu(const PaperState *s, const CloudView *v, const CtlConfig *
 }
 
 static void buildFitIndex(PaperState *s, const CloudView *v, const CtlConfig *cfg) {
-    fitClear(&s->fit);
-    for (int h = 0; h < v->nhosts; h++)
-        if (isTarget(&v->hosts[h])) fitInsert(&s->fit, h, freeCpu(s, v, cfg, h));
+    int n = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        if (!isTarget(&v->hosts[h])) continue;
+        s->order[n++] = h;
+        s->cpuFree[h] = freeCpu(s, v, cfg, h);
+    }
+    fitBuild(&s->fit, s->order, n, s->cpuFree, s->freeRam);
 }
 
 /* Tentatively move a VM's projected load between hosts. The source's RAM is
@@ -132,8 +139,8 @@ static void moveLoad(PaperState *s, const CloudView *v, const CtlConfig *cfg, co
     s->demand[from] -= vmDemand(vm);
     s->demand[to] += vmDemand(vm);
     s->freeRam[to] -= vm->ramMb;
-    if (fitContains(&s->fit, from)) fitUpdate(&s->fit, from, freeCpu(s, v, cfg, from));
-    if (fitContains(&s->fit, to)) fitUpdate(&s->fit, to, freeCpu(s, v, cfg, to));
+    if (fitContains(&s->fit, from)) fitUpdate(&s->fit, from, freeCpu(s, v, cfg, from), s->freeRam[from]);
+    if (fitContains(&s->fit, to)) fitUpdate(&s->fit, to, freeCpu(s, v, cfg, to), s->freeRam[to]);
 }
 
 /* Undo moveLoad(from, to). */
@@ -146,10 +153,10 @@ static void unmoveLoad(PaperState *s, const CloudView *v, const CtlConfig *cfg, 
 
 static int findTarget(PaperState *s, const Vm *vm, int exclude) {
     bool had = fitContains(&s->fit, exclude);
-    double keep = s->fit.free[exclude];
+    double keepCpu = s->fit.cpu[exclude], keepRam = s->fit.ram[exclude];
     if (had) fitRemove(&s->fit, exclude);
-    int t = fitFind(&s->fit, vmDemand(vm), vm->ramMb, s->freeRam);
-    if (had) fitInsert(&s->fit, exclude, keep);
+    int t = fitFind(&s->fit, vmDemand(vm), vm->ramMb);
+    if (had) fitInsert(&s->fit, exclude, keepCpu, keepRam);
     return t;
 }
 
@@ -261,7 +268,7 @@ static int evacuate(PaperState *s, const CloudView *v, const CtlConfig *cfg, int
     int n = 0;
     for (int k = s->vmStart[h]; k < s->vmStart[h + 1]; k++) {
         const Vm *vm = &v->vms[s->vmList[k]];
-        int t = fitFind(&s->fit, vmDemand(vm), vm->ramMb, s->freeRam);
+        int t = fitFind(&s->fit, vmDemand(vm), vm->ramMb);
         if (t < 0) {
             for (int j = n - 1; j >= 0; j--)
                 unmoveLoad(s, v, cfg, &v->vms[s->vmList[s->vmStart[h] + j]], h, s->placed[j]);
@@ -304,7 +311,7 @@ static int consolidate(PaperState *s, const CloudView *v, const CtlConfig *cfg, 
         if (wasTarget) fitRemove(&s->fit, h);
         double util = s->demand[h] / host->capacity;
         if (evacuate(s, v, cfg, h) < 0) {
-            if (wasTarget) fitInsert(&s->fit, h, freeCpu(s, v, cfg, h));
+            if (wasTarget) fitInsert(&s->fit, h, freeCpu(s, v, cfg, h), s->freeRam[h]);
             continue;
         }
         s->role[h] = ROLE_SOURCE;

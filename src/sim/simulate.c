@@ -45,23 +45,44 @@ static int countTypes(const Scenario *sc, TypeCount *out, int max) {
     return n;
 }
 
-/* The remainder goes to whichever unused host serves it most cheaply. */
-static double remainderCost(const TypeCount *tc, const int *used, int n, double rem) {
-    double best = INFINITY;
+/* The remainder goes to whichever unused host serves it most cheaply.
+ * Returns its type index, or -1 when no single unused host can. */
+static int remainderHost(const TypeCount *tc, const int *used, int n, double rem, double *cost) {
+    int best = -1;
     for (int k = 0; k < n; k++) {
         double cap = serverTypeCapacity(tc[k].type);
         if (used[k] >= tc[k].count || cap < rem) continue;
         double c = powerAt(&tc[k].type->power, rem / cap) - tc[k].type->offW;
-        if (c < best) best = c;
+        if (best < 0 || c < *cost) best = k, *cost = c;
     }
     return best;
 }
 
-double lowerBoundPower(const Scenario *sc, double demand) {
+/* Hosts switched on only for their memory run idle: add the cheapest idle
+ * watts per MB until the memory asked for is there. */
+static double addHostsForRam(const TypeCount *tc, int *used, int n, double ramShort) {
+    double power = 0;
+    while (ramShort > 1e-9) {
+        int best = -1;
+        double bestCost = 0;
+        for (int k = 0; k < n; k++) {
+            if (used[k] >= tc[k].count) continue;
+            double c = (powerAt(&tc[k].type->power, 0) - tc[k].type->offW) / tc[k].type->ramMb;
+            if (best < 0 || c < bestCost) best = k, bestCost = c;
+        }
+        if (best < 0) break;
+        used[best]++;
+        power += powerAt(&tc[best].type->power, 0) - tc[best].type->offW;
+        ramShort -= tc[best].type->ramMb;
+    }
+    return power;
+}
+
+double lowerBoundPower(const Scenario *sc, double demand, double ramMb) {
     TypeCount tc[64];
     int used[64] = {0};
     int n = countTypes(sc, tc, 64);
-    double power = 0;
+    double power = 0, ramOn = 0;
     for (int k = 0; k < n; k++) power += tc[k].count * tc[k].type->offW;
     double rem = demand;
     for (int k = 0; k < n && rem > 1e-9; k++) {
@@ -69,15 +90,19 @@ double lowerBoundPower(const Scenario *sc, double demand) {
         int full = (int)fmin(tc[k].count, floor(rem / cap));
         power += full * (powerAt(&tc[k].type->power, 1) - tc[k].type->offW);
         used[k] = full;
+        ramOn += full * tc[k].type->ramMb;
         rem -= full * cap;
         if (rem <= 1e-9) break;
-        double c = remainderCost(tc, used, n, rem);
-        if (isfinite(c)) {
-            power += c;
+        double cost = 0;
+        int r = remainderHost(tc, used, n, rem, &cost);
+        if (r >= 0) {
+            power += cost;
+            used[r]++;
+            ramOn += tc[r].type->ramMb;
             rem = 0;
         }
     }
-    return power;
+    return power + addHostsForRam(tc, used, n, ramMb - ramOn);
 }
 
 /* ---- the run ---- */
@@ -99,6 +124,12 @@ static double totalDemand(const CloudView *v) {
     double d = 0;
     for (int i = 0; i < v->nvms; i++) d += v->vms[i].util * v->vms[i].cpu;
     return d;
+}
+
+static double totalRam(const CloudView *v) {
+    double r = 0;
+    for (int i = 0; i < v->nvms; i++) r += v->vms[i].ramMb;
+    return r;
 }
 
 static double totalCapacity(const CloudView *v) {
@@ -201,7 +232,7 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
     Cloud *c = makeCloud(sc, o);
     if (!c) return -1;
     CtlConfig base = ctl->cfg;
-    double capacity = totalCapacity(&c->view), prevE = 0;
+    double capacity = totalCapacity(&c->view), ram = totalRam(&c->view), prevE = 0;
     long prevMig = 0;
     if (o->timeline) timelineHeader(o->timeline);
     for (int k = 0; k < steps; k++) {
@@ -217,7 +248,7 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
         simAdvance(c, t + dt);
         const SimTotals *tot = simTotals(c);
         StepRecord s = {.t = t, .dt = dt, .powerW = (tot->energyJ - prevE) / dt,
-                        .lowerW = lowerBoundPower(sc, demand),
+                        .lowerW = lowerBoundPower(sc, demand, ram),
                         .demandPct = capacity > 0 ? 100 * demand / capacity : 0,
                         .energyKwh = tot->energyJ / J_PER_KWH,
                         .migrations = tot->migrationsStarted - prevMig};

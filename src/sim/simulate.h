@@ -4,7 +4,8 @@
  * and measures it against two references computed on the same workload:
  *   baseline     every host on, no power management, VMs where they began;
  *   lower bound  at each step, the total demand packed onto the fewest, most
- *                efficient hosts, the rest off, with no migration cost.
+ *                efficient hosts that also hold the VMs' memory, the rest off,
+ *                with no migration cost.
  * Metric names are stable (they are the JSON keys) and follow Beloglazov &
  * Buyya (CCPE 2012) so that results compare with published ones. */
 #ifndef GEYSER_SIMULATE_H
@@ -61,8 +62,10 @@ typedef struct SimResult {
 
 int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r);
 
-/* Power of the lower bound for one instant: demand packed onto the most
- * efficient hosts of the scenario. Exposed for tests. */
-double lowerBoundPower(const Scenario *sc, double demand);
+/* Power of the lower bound for one instant: CPU demand packed onto the most
+ * efficient hosts, plus idle hosts where memory needs more (VM memory is
+ * not overcommitted). The rest are off. A true bound for linear and concave
+ * power curves, where packing beats spreading. Exposed for tests. */
+double lowerBoundPower(const Scenario *sc, double demand, double ramMb);
 
 #endif
