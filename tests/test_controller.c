@@ -75,7 +75,9 @@ static void wrap(Cloud *c) {
     c->drv = &checking;
 }
 
-static void unwrap(Cloud *c) { c->drv = inner; }
+static void unwrap(Cloud *c) {
+    c->drv = inner;
+}
 
 static unsigned long long rng = 88172645463325252ULL;
 static double uniform(void) {
@@ -87,7 +89,8 @@ static double uniform(void) {
 
 static void checkState(const CloudView *v, int minOn) {
     int up = 0;
-    for (int h = 0; h < v->nhosts; h++) up += hostIsUp(&v->hosts[h]);
+    for (int h = 0; h < v->nhosts; h++)
+        up += hostIsUp(&v->hosts[h]);
     if (up < minOn) violation("fewer hosts up than min_hosts_on");
     for (int i = 0; i < v->nvms; i++)
         if (v->hosts[v->vms[i].host].state != HOST_ON) violation("a VM on a host that is not on");
@@ -95,7 +98,8 @@ static void checkState(const CloudView *v, int minOn) {
 
 static void runRandomCloud(int trial) {
     int nhosts = 4 + (int)(uniform() * 30), nvms = nhosts + (int)(uniform() * nhosts);
-    Workload *wl = workloadRandomWalk(nvms, 96, 300, 0.1 + 0.3 * uniform(), 0.15, (uint64_t)trial + 1);
+    Workload *wl =
+        workloadRandomWalk(nvms, 96, 300, 0.1 + 0.3 * uniform(), 0.15, (uint64_t)trial + 1);
     SimHostSpec *hs = xcalloc((size_t)nhosts, sizeof(SimHostSpec));
     SimVmSpec *vs = xcalloc((size_t)nvms, sizeof(SimVmSpec));
     char names[64][16];
@@ -104,8 +108,12 @@ static void runRandomCloud(int trial) {
         hs[h] = (SimHostSpec){names[h], &T};
     }
     for (int i = 0; i < nvms; i++)
-        vs[i] = (SimVmSpec){.name = "vm", .vcpus = 1, .cpu = 100 + 500 * uniform(),
-                            .ramMb = 200 + 1500 * uniform(), .series = i, .host = i % nhosts};
+        vs[i] = (SimVmSpec){.name = "vm",
+                            .vcpus = 1,
+                            .cpu = 100 + 500 * uniform(),
+                            .ramMb = 200 + 1500 * uniform(),
+                            .series = i,
+                            .host = i % nhosts};
     Cloud *c = simCloudCreate(hs, nhosts, vs, nvms, wl, NULL);
     CHECK(c != NULL);
     if (!c) return;
@@ -153,7 +161,8 @@ static void runRandomCloud(int trial) {
 
 static void testRandomizedInvariants(void) {
     violations = 0;
-    for (int trial = 0; trial < 200; trial++) runRandomCloud(trial);
+    for (int trial = 0; trial < 200; trial++)
+        runRandomCloud(trial);
     CHECK(violations == 0);
     /* The invariants held while the controller really acted. */
     fprintf(stderr, "randomized: %ld migrations, %ld shutdowns, %ld boots\n", totalMigrations,
@@ -180,8 +189,9 @@ static const PolicyDriver evilDriver = {.name = "evil", .plan = evilPlan};
 static void testUnsafePlanIsRefused(void) {
     Workload *wl = workloadConstant(2, 4, 60, 0.7);
     SimHostSpec hs[4] = {{"h0", &T}, {"h1", &T}, {"h2", &T}, {"h3", &T}};
-    SimVmSpec vs[2] = {{.name = "a", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 0, .host = 0},
-                       {.name = "b", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 1, .host = 1}};
+    SimVmSpec vs[2] = {
+        {.name = "a", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 0, .host = 0},
+        {.name = "b", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 1, .host = 1}};
     Cloud *c = simCloudCreate(hs, 4, vs, 2, wl, NULL);
     simOperatorDisable(c, 2);
     Policy *p = xcalloc(1, sizeof(Policy));
@@ -198,7 +208,8 @@ static void testUnsafePlanIsRefused(void) {
     CHECK_STR_CONTAINS(ctl->plan.actions[1].detail, "above the high threshold");
     CHECK_STR_CONTAINS(ctl->plan.actions[2].detail, "operator");
     CHECK(ctl->stats.refused == 7);
-    CHECK(c->view.hosts[0].state == HOST_ON && c->view.vms[0].host == 0 && c->view.vms[0].target < 0);
+    CHECK(c->view.hosts[0].state == HOST_ON && c->view.vms[0].host == 0 &&
+          c->view.vms[0].target < 0);
     CHECK(!c->view.hosts[2].enabled);
     ctlFree(ctl);
     cloudClose(c);
@@ -208,8 +219,9 @@ static void testUnsafePlanIsRefused(void) {
 static void testObserveModeDoesNothing(void) {
     Workload *wl = workloadConstant(2, 4, 60, 0.05);
     SimHostSpec hs[2] = {{"h0", &T}, {"h1", &T}};
-    SimVmSpec vs[2] = {{.name = "a", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 0, .host = 0},
-                       {.name = "b", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 1, .host = 1}};
+    SimVmSpec vs[2] = {
+        {.name = "a", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 0, .host = 0},
+        {.name = "b", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 1, .host = 1}};
     Cloud *c = simCloudCreate(hs, 2, vs, 2, wl, NULL);
     CtlConfig cfg = ctlConfigDefaults();
     cfg.cooldownS = 0;
@@ -228,7 +240,8 @@ static void testObserveModeDoesNothing(void) {
     simSetTime(c, 60);
     CHECK(ctlTick(ctl, c, true) == 0);
     int off = 0;
-    for (int h = 0; h < 2; h++) off += c->view.hosts[h].state == HOST_SHUTTING_DOWN;
+    for (int h = 0; h < 2; h++)
+        off += c->view.hosts[h].state == HOST_SHUTTING_DOWN;
     CHECK(off == 1);
     ctlFree(ctl);
     cloudClose(c);
@@ -243,7 +256,8 @@ static void testWakeWhenLoadReturns(void) {
     SimHostSpec hs[4] = {{"h0", &T}, {"h1", &T}, {"h2", &T}, {"h3", &T}};
     SimVmSpec vs[4];
     for (int i = 0; i < 4; i++)
-        vs[i] = (SimVmSpec){.name = "vm", .vcpus = 1, .cpu = 1000, .ramMb = 500, .series = i, .host = i};
+        vs[i] = (SimVmSpec){
+            .name = "vm", .vcpus = 1, .cpu = 1000, .ramMb = 500, .series = i, .host = i};
     Cloud *c = simCloudCreate(hs, 4, vs, 4, wl, NULL);
     CtlConfig cfg = ctlConfigDefaults();
     cfg.cooldownS = 0;
@@ -254,13 +268,14 @@ static void testWakeWhenLoadReturns(void) {
         CHECK(ctlTick(ctl, c, true) == 0);
         simAdvance(c, (k + 1) * 300.0);
         int up = 0;
-        for (int h = 0; h < 4; h++) up += c->view.hosts[h].state == HOST_ON;
+        for (int h = 0; h < 4; h++)
+            up += c->view.hosts[h].state == HOST_ON;
         if (k < 12 && up < minUp) minUp = up;
         if (k >= 20 && up > maxUpLate) maxUpLate = up;
         checkState(&c->view, 1);
     }
-    CHECK(minUp == 1);      /* 4 x 50 MIPS fits on one host */
-    CHECK(maxUpLate >= 3);  /* 4 x 600 MIPS at high 0.8 needs at least 3 */
+    CHECK(minUp == 1);     /* 4 x 50 MIPS fits on one host */
+    CHECK(maxUpLate >= 3); /* 4 x 600 MIPS at high 0.8 needs at least 3 */
     CHECK(simTotals(c)->boots >= 2);
     ctlFree(ctl);
     cloudClose(c);

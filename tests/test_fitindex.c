@@ -40,7 +40,8 @@ static void testBasics(void) {
 static void testTiesResolveToLowestId(void) {
     FitIndex fi;
     fitInit(&fi, 5);
-    for (int h = 4; h >= 0; h--) fitInsert(&fi, h, 7, 1);
+    for (int h = 4; h >= 0; h--)
+        fitInsert(&fi, h, 7, 1);
     CHECK(fitFind(&fi, 7, 1) == 0);
     fitRemove(&fi, 0);
     CHECK(fitFind(&fi, 7, 1) == 1);

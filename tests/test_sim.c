@@ -12,7 +12,8 @@ static ServerType T;
 static Cloud *oneHostOneVm(double util, Workload **wl) {
     *wl = workloadConstant(1, 10, 60, util);
     SimHostSpec h[1] = {{"h0", &T}};
-    SimVmSpec v[1] = {{.name = "vm0", .vcpus = 1, .cpu = 1000, .ramMb = 1250, .series = 0, .host = 0}};
+    SimVmSpec v[1] = {
+        {.name = "vm0", .vcpus = 1, .cpu = 1000, .ramMb = 1250, .series = 0, .host = 0}};
     return simCloudCreate(h, 1, v, 1, *wl, NULL);
 }
 
@@ -36,7 +37,8 @@ static void testConstantLoadEnergy(void) {
 static void testMigrationLandsMidStep(void) {
     Workload *wl = workloadConstant(1, 10, 60, 0.5);
     SimHostSpec h[2] = {{"h0", &T}, {"h1", &T}};
-    SimVmSpec v[1] = {{.name = "vm0", .vcpus = 1, .cpu = 1000, .ramMb = 1250, .series = 0, .host = 0}};
+    SimVmSpec v[1] = {
+        {.name = "vm0", .vcpus = 1, .cpu = 1000, .ramMb = 1250, .series = 0, .host = 0}};
     Cloud *c = simCloudCreate(h, 2, v, 1, wl, NULL);
     simSetTime(c, 0);
     CHECK(c->drv->migrate(c, 0, 1, MIGRATE_PRECOPY) == 0);
@@ -62,7 +64,8 @@ static void testMigrationLandsMidStep(void) {
 static void testShutdownAndBoot(void) {
     Workload *wl = workloadConstant(1, 10, 60, 0.5);
     SimHostSpec h[2] = {{"h0", &T}, {"h1", &T}};
-    SimVmSpec v[1] = {{.name = "vm0", .vcpus = 1, .cpu = 1000, .ramMb = 1000, .series = 0, .host = 0}};
+    SimVmSpec v[1] = {
+        {.name = "vm0", .vcpus = 1, .cpu = 1000, .ramMb = 1000, .series = 0, .host = 0}};
     Cloud *c = simCloudCreate(h, 2, v, 1, wl, NULL);
     simSetTime(c, 0);
     CHECK(c->drv->powerOff(c, 1) == 0);
@@ -101,8 +104,9 @@ static void testBackendRefusals(void) {
     /* A migration to an off host or one without RAM is refused. */
     wl = workloadConstant(2, 10, 60, 0.1);
     SimHostSpec h[2] = {{"a", &T}, {"b", &T}};
-    SimVmSpec v[2] = {{.name = "big", .vcpus = 1, .cpu = 100, .ramMb = 3000, .series = 0, .host = 0},
-                      {.name = "big2", .vcpus = 1, .cpu = 100, .ramMb = 3000, .series = 1, .host = 1}};
+    SimVmSpec v[2] = {
+        {.name = "big", .vcpus = 1, .cpu = 100, .ramMb = 3000, .series = 0, .host = 0},
+        {.name = "big2", .vcpus = 1, .cpu = 100, .ramMb = 3000, .series = 1, .host = 1}};
     c = simCloudCreate(h, 2, v, 2, wl, NULL);
     CHECK(c->drv->migrate(c, 0, 1, MIGRATE_PRECOPY) != 0);
     CHECK_STR_CONTAINS(errLast(), "does not fit in the free RAM of b");

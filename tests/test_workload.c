@@ -18,8 +18,8 @@
 #error "GEYSER_TEST_DATA must name the tests/data directory"
 #endif
 
-#define WL_DATA GEYSER_TEST_DATA "/workload"
-#define PL_DIR(name) WL_DATA "/planetlab/" name
+#define WL_DATA        GEYSER_TEST_DATA "/workload"
+#define PL_DIR(name)   WL_DATA "/planetlab/" name
 #define CSV_FILE(name) WL_DATA "/csv/" name
 
 static void writeFile(const char *path, const char *text) {
@@ -52,7 +52,8 @@ static void testPlanetLabGood(void) {
     CHECK(strcmp(w->series[0].name, "C_vm") == 0);
     CHECK(strcmp(w->series[1].name, "a_vm") == 0);
     CHECK(strcmp(w->series[2].name, "b_vm") == 0);
-    for (int i = 0; i < w->nseries; i++) CHECK(w->series[i].nsamples == 4);
+    for (int i = 0; i < w->nseries; i++)
+        CHECK(w->series[i].nsamples == 4);
     /* C_vm: trailing blanks and no final newline; a_vm: CRLF; b_vm: a
      * trailing empty line. */
     CHECK_NEAR(w->series[0].util[0], 0.05, 1e-7);
@@ -278,7 +279,8 @@ static void testCsvLarge(void) {
     if (!f) return;
     fputs("vm,time,cpu_util\n", f);
     for (int v = 0; v < 350; v++)
-        for (int k = 0; k < 288; k++) fprintf(f, "vm%d,%d,%d\n", v, k * 300, (v + k) % 101);
+        for (int k = 0; k < 288; k++)
+            fprintf(f, "vm%d,%d,%d\n", v, k * 300, (v + k) % 101);
     fclose(f);
 
     double t0 = nowMonotonic();
@@ -305,7 +307,8 @@ static void testConstant(void) {
         CHECK(w->nseries == 3 && w->nsamples == 5);
         CHECK_NEAR(w->stepS, 60, 0);
         for (int s = 0; s < 3; s++)
-            for (int k = 0; k < 5; k++) CHECK_NEAR(w->series[s].util[k], 0.25, 0);
+            for (int k = 0; k < 5; k++)
+                CHECK_NEAR(w->series[s].util[k], 0.25, 0);
         CHECK(w->series[2].name && w->series[2].name[0]);
         CHECK_NEAR(workloadDuration(w), 240, 1e-9);
     }
@@ -335,7 +338,8 @@ static void testPhases(void) {
     if (w) {
         CHECK(w->nseries == 2 && w->nsamples == 6 && w->series[1].nsamples == 6);
         const double want[] = {0.1, 0.1, 0.9, 0.9, 0.9, 0.5};
-        for (int k = 0; k < 6; k++) CHECK_NEAR(w->series[1].util[k], want[k], 1e-7);
+        for (int k = 0; k < 6; k++)
+            CHECK_NEAR(w->series[1].util[k], want[k], 1e-7);
     }
     workloadFree(w);
 
@@ -427,8 +431,7 @@ static void testRealDay(void) {
              shared ? shared : "");
     struct stat st;
     if (!shared || stat(dir, &st) != 0) {
-        fprintf(stderr, "  note: %s not found (set GEYSER_SHARED); real-day test skipped\n",
-                dir);
+        fprintf(stderr, "  note: %s not found (set GEYSER_SHARED); real-day test skipped\n", dir);
         return;
     }
     double t0 = nowMonotonic();
@@ -444,7 +447,8 @@ static void testRealDay(void) {
     CHECK(w->nsamples == 288);
     double sum = 0;
     for (int s = 0; s < w->nseries; s++)
-        for (int k = 0; k < w->series[s].nsamples; k++) sum += w->series[s].util[k];
+        for (int k = 0; k < w->series[s].nsamples; k++)
+            sum += w->series[s].util[k];
     CHECK_NEAR(100.0 * sum / (1052.0 * 288.0), 12.31, 0.01);
     for (int s = 1; s < w->nseries; s++)
         CHECK(strcmp(w->series[s - 1].name, w->series[s].name) < 0);

@@ -12,42 +12,42 @@
 static int testFailures;
 static int testChecks;
 
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        testChecks++;                                                            \
-        if (!(cond)) {                                                           \
-            testFailures++;                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        testChecks++;                                                                              \
+        if (!(cond)) {                                                                             \
+            testFailures++;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_NEAR(a, b, tol)                                                    \
-    do {                                                                         \
-        double a_ = (a), b_ = (b);                                               \
-        testChecks++;                                                            \
-        if (!(fabs(a_ - b_) <= (tol))) {                                         \
-            testFailures++;                                                      \
-            fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s = %.9g, %s = %.9g (tol %g)\n", \
-                    __FILE__, __LINE__, #a, a_, #b, b_, (double)(tol));          \
-        }                                                                        \
+#define CHECK_NEAR(a, b, tol)                                                                      \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        testChecks++;                                                                              \
+        if (!(fabs(a_ - b_) <= (tol))) {                                                           \
+            testFailures++;                                                                        \
+            fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s = %.9g, %s = %.9g (tol %g)\n", __FILE__, \
+                    __LINE__, #a, a_, #b, b_, (double)(tol));                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR_CONTAINS(hay, needle)                                          \
-    do {                                                                         \
-        const char *h_ = (hay), *n_ = (needle);                                  \
-        testChecks++;                                                            \
-        if (!h_ || !strstr(h_, n_)) {                                            \
-            testFailures++;                                                      \
-            fprintf(stderr, "%s:%d: expected \"%s\" in \"%s\"\n", __FILE__, __LINE__, n_, \
-                    h_ ? h_ : "(null)");                                         \
-        }                                                                        \
+#define CHECK_STR_CONTAINS(hay, needle)                                                            \
+    do {                                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                                    \
+        testChecks++;                                                                              \
+        if (!h_ || !strstr(h_, n_)) {                                                              \
+            testFailures++;                                                                        \
+            fprintf(stderr, "%s:%d: expected \"%s\" in \"%s\"\n", __FILE__, __LINE__, n_,          \
+                    h_ ? h_ : "(null)");                                                           \
+        }                                                                                          \
     } while (0)
 
-#define RUN(fn)                                                                  \
-    do {                                                                         \
-        int before_ = testFailures;                                              \
-        fn();                                                                    \
-        fprintf(stderr, "%s %s\n", testFailures == before_ ? "ok  " : "FAIL", #fn); \
+#define RUN(fn)                                                                                    \
+    do {                                                                                           \
+        int before_ = testFailures;                                                                \
+        fn();                                                                                      \
+        fprintf(stderr, "%s %s\n", testFailures == before_ ? "ok  " : "FAIL", #fn);                \
     } while (0)
 
 static inline int testSummary(const char *name) {

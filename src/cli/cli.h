@@ -8,9 +8,9 @@
 
 typedef struct CliCommand {
     const char *name;
-    const char *summary;                /* one line for `geyser --help` */
-    int (*run)(int argc, char **argv);  /* argv[0] is the command name */
-    void (*help)(FILE *f);              /* the man-page-style `geyser CMD --help` */
+    const char *summary;               /* one line for `geyser --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    void (*help)(FILE *f);             /* the man-page-style `geyser CMD --help` */
 } CliCommand;
 
 extern const CliCommand cliCommands[];

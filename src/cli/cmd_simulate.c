@@ -11,7 +11,8 @@
 #include "util.h"
 
 void cmdSimulateHelp(FILE *f) {
-    fprintf(f,
+    fprintf(
+        f,
         "NAME\n"
         "    geyser simulate - run the consolidation controller on a simulated cloud\n\n"
         "SYNOPSIS\n"
@@ -54,7 +55,8 @@ void cmdSimulateHelp(FILE *f) {
         "POLICIES\n");
     for (int i = 0; policyRegistry[i]; i++)
         fprintf(f, "    %-20s %s\n", policyRegistry[i]->synopsis, policyRegistry[i]->summary);
-    fprintf(f,
+    fprintf(
+        f,
         "\nMETRICS (JSON keys)\n"
         "    energy_kwh, baseline_kwh, lower_bound_kwh, saving_pct, migrations, host_shutdowns,\n"
         "    slatah_pct (active host time at 100%% CPU), pdm_pct (CPU lost to migrations),\n"
@@ -75,9 +77,28 @@ typedef struct SimArgs {
 } SimArgs;
 
 enum {
-    OPT_SCENARIO = 256, OPT_TRACE, OPT_ORDER, OPT_CSV, OPT_HOSTS, OPT_VMS, OPT_SEED, OPT_POLICY,
-    OPT_LOW, OPT_HIGH, OPT_HEADROOM, OPT_MAXMIG, OPT_MINON, OPT_COOLDOWN, OPT_INTERVAL,
-    OPT_BANDWIDTH, OPT_SCALE, OPT_TIMELINE, OPT_JSON, OPT_NOPROGRESS, OPT_LIST, OPT_HELP,
+    OPT_SCENARIO = 256,
+    OPT_TRACE,
+    OPT_ORDER,
+    OPT_CSV,
+    OPT_HOSTS,
+    OPT_VMS,
+    OPT_SEED,
+    OPT_POLICY,
+    OPT_LOW,
+    OPT_HIGH,
+    OPT_HEADROOM,
+    OPT_MAXMIG,
+    OPT_MINON,
+    OPT_COOLDOWN,
+    OPT_INTERVAL,
+    OPT_BANDWIDTH,
+    OPT_SCALE,
+    OPT_TIMELINE,
+    OPT_JSON,
+    OPT_NOPROGRESS,
+    OPT_LIST,
+    OPT_HELP,
 };
 
 static const struct option simOptions[] = {
@@ -150,8 +171,14 @@ static int parseSimArgs(int argc, char **argv, SimArgs *a) {
         case OPT_LOW: rc = numberArg("low", optarg, 0, 1, &a->low); break;
         case OPT_HIGH: rc = numberArg("high", optarg, 0.01, 1, &a->high); break;
         case OPT_HEADROOM: rc = numberArg("headroom", optarg, 0, 10, &c->headroom); break;
-        case OPT_MAXMIG: rc = intArg("max-migrations", optarg, 0, 1000000, &n); c->maxParallelMigrations = (int)n; break;
-        case OPT_MINON: rc = intArg("min-hosts-on", optarg, 0, 10000000, &n); c->minHostsOn = (int)n; break;
+        case OPT_MAXMIG:
+            rc = intArg("max-migrations", optarg, 0, 1000000, &n);
+            c->maxParallelMigrations = (int)n;
+            break;
+        case OPT_MINON:
+            rc = intArg("min-hosts-on", optarg, 0, 10000000, &n);
+            c->minHostsOn = (int)n;
+            break;
         case OPT_COOLDOWN: rc = numberArg("cooldown", optarg, 0, 1e7, &c->cooldownS); break;
         case OPT_INTERVAL: rc = numberArg("interval", optarg, 1, 86400, &a->opt.intervalS); break;
         case OPT_BANDWIDTH: rc = numberArg("bandwidth", optarg, 1, 1e6, &a->bandwidthMbit); break;
@@ -176,9 +203,11 @@ static int parseSimArgs(int argc, char **argv, SimArgs *a) {
 
 static void listEverything(void) {
     printf("Scenarios:\n");
-    for (int i = 0; scenarioBuiltinNames[i]; i++) printf("  %s\n", scenarioBuiltinNames[i]);
+    for (int i = 0; scenarioBuiltinNames[i]; i++)
+        printf("  %s\n", scenarioBuiltinNames[i]);
     printf("\nPolicies:\n");
-    for (int i = 0; policyRegistry[i]; i++) printf("  %s\n", policyRegistry[i]->synopsis);
+    for (int i = 0; policyRegistry[i]; i++)
+        printf("  %s\n", policyRegistry[i]->synopsis);
     const ServerType *types;
     int n = serverTypesBuiltin(&types);
     printf("\nServer types (cores x MIPS, RAM, idle-max W):\n");
@@ -190,9 +219,12 @@ static void listEverything(void) {
 
 static Workload *loadTrace(const SimArgs *a) {
     Workload *wl;
-    if (a->trace && a->order) wl = workloadLoadPlanetLabOrdered(a->trace, a->order);
-    else if (a->trace) wl = workloadLoadPlanetLab(a->trace);
-    else wl = workloadLoadCsv(a->csv);
+    if (a->trace && a->order)
+        wl = workloadLoadPlanetLabOrdered(a->trace, a->order);
+    else if (a->trace)
+        wl = workloadLoadPlanetLab(a->trace);
+    else
+        wl = workloadLoadCsv(a->csv);
     if (!wl || a->scale == 1) return wl;
     Workload *big = workloadRepeat(wl, (int)a->scale);
     workloadFree(wl);
@@ -203,19 +235,25 @@ static Scenario *buildScenario(const SimArgs *a) {
     const char *name = a->scenario ? a->scenario : (a->trace || a->csv) ? "planetlab" : "synthetic";
     HostMix mix = hostMixStandard();
     if (a->hosts && hostMixParse(a->hosts, &mix) != 0) return NULL;
-    for (int g = 0; g < mix.ngroups; g++) mix.counts[g] *= (int)a->scale;
+    for (int g = 0; g < mix.ngroups; g++)
+        mix.counts[g] *= (int)a->scale;
     if (strcmp(name, "paper-3node") == 0) {
         if (a->trace || a->csv || a->hosts || a->scale != 1)
-            return ERR("the paper-3node scenario has its own hosts and load: drop --trace, --csv, --hosts and --scale"), NULL;
+            return ERR("the paper-3node scenario has its own hosts and load: drop --trace, --csv, "
+                       "--hosts and --scale"),
+                   NULL;
         return scenarioPaper3Node();
     }
     if (strcmp(name, "synthetic") == 0) {
-        if (a->trace || a->csv) return ERR("the synthetic scenario makes its own load: drop --trace/--csv"), NULL;
+        if (a->trace || a->csv)
+            return ERR("the synthetic scenario makes its own load: drop --trace/--csv"), NULL;
         return scenarioSynthetic(&mix, (int)(a->vms * a->scale), (uint64_t)a->seed);
     }
     if (strcmp(name, "planetlab") == 0) {
         if (!a->trace && !a->csv)
-            return ERR("the planetlab scenario needs a trace: --trace DIR (a PlanetLab day) or --csv FILE"), NULL;
+            return ERR("the planetlab scenario needs a trace: --trace DIR (a PlanetLab day) or "
+                       "--csv FILE"),
+                   NULL;
         Workload *wl = loadTrace(a);
         if (!wl) return NULL;
         return scenarioFromTrace("planetlab", wl, &mix);
@@ -286,7 +324,8 @@ static int simulateWith(SimArgs *a) {
         /* Thresholds given apart from the policy spec: apply after it. */
         static char spec[160];
         const char *base = a->opt.policy ? a->opt.policy : "paper";
-        if (strchr(base, ':')) return ERR("give thresholds either in --policy or with --low/--high, not both");
+        if (strchr(base, ':'))
+            return ERR("give thresholds either in --policy or with --low/--high, not both");
         snprintf(spec, sizeof(spec), "%s:%g,%g", base, a->low >= 0 ? a->low : 0.2,
                  a->high >= 0 ? a->high : 0.8);
         a->opt.policy = spec;
@@ -307,7 +346,8 @@ static int simulateWith(SimArgs *a) {
     int rc = simulateRun(sc, &a->opt, &r);
     progressEnd(&prog);
     scenarioFree(sc);
-    if (tl && fclose(tl) != 0 && rc == 0) rc = ERR("cannot write the timeline to %s: %m", a->timeline);
+    if (tl && fclose(tl) != 0 && rc == 0)
+        rc = ERR("cannot write the timeline to %s: %m", a->timeline);
     if (rc != 0) return -1;
     if (a->json) {
         json_t *o = resultJson(&r);

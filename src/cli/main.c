@@ -16,18 +16,17 @@ const CliCommand cliCommands[] = {
 };
 
 static void mainHelp(FILE *f) {
-    fprintf(f,
-            "NAME\n"
-            "    geyser - measure, model and cut the energy of OpenStack and libvirt clouds\n\n"
-            "SYNOPSIS\n"
-            "    geyser COMMAND [OPTIONS]\n"
-            "    geyser COMMAND --help\n"
-            "    geyser --version\n\n"
-            "DESCRIPTION\n"
-            "    geyser learns how each server's power follows its load and consolidates\n"
-            "    virtual machines by live migration, so that emptied servers can be powered\n"
-            "    down and woken again when load returns.\n\n"
-            "COMMANDS\n");
+    fprintf(f, "NAME\n"
+               "    geyser - measure, model and cut the energy of OpenStack and libvirt clouds\n\n"
+               "SYNOPSIS\n"
+               "    geyser COMMAND [OPTIONS]\n"
+               "    geyser COMMAND --help\n"
+               "    geyser --version\n\n"
+               "DESCRIPTION\n"
+               "    geyser learns how each server's power follows its load and consolidates\n"
+               "    virtual machines by live migration, so that emptied servers can be powered\n"
+               "    down and woken again when load returns.\n\n"
+               "COMMANDS\n");
     for (const CliCommand *c = cliCommands; c->name; c++)
         fprintf(f, "    %-12s %s\n", c->name, c->summary);
     fprintf(f, "\nEXIT STATUS\n"
@@ -37,8 +36,10 @@ static void mainHelp(FILE *f) {
 }
 
 void cliError(const char *context) {
-    if (context) fprintf(stderr, "geyser: %s: %s\n", context, errLast());
-    else fprintf(stderr, "geyser: %s\n", errLast());
+    if (context)
+        fprintf(stderr, "geyser: %s: %s\n", context, errLast());
+    else
+        fprintf(stderr, "geyser: %s\n", errLast());
 }
 
 int main(int argc, char **argv) {

@@ -21,7 +21,8 @@ void progressUpdate(void *arg, double fraction) {
     p->lastPercent = pct;
     char bar[41];
     int filled = pct * 40 / 100;
-    for (int i = 0; i < 40; i++) bar[i] = i < filled ? '#' : '.';
+    for (int i = 0; i < 40; i++)
+        bar[i] = i < filled ? '#' : '.';
     bar[40] = '\0';
     fprintf(stderr, "\r%s [%s] %3d%% %.1fs", p->label, bar, pct, nowMonotonic() - p->started);
     fflush(stderr);

@@ -8,7 +8,8 @@
 double hostUtilFormula(const double *uVm, const double *cpuVm, int n, double cpuHost,
                        double *uncapped) {
     double sum = 0;
-    for (int i = 0; i < n; i++) sum += uVm[i] * cpuVm[i];
+    for (int i = 0; i < n; i++)
+        sum += uVm[i] * cpuVm[i];
     double u = cpuHost > 0 ? sum / cpuHost : 0;
     if (uncapped) *uncapped = u;
     return u > 1 ? 1 : u;
@@ -23,7 +24,9 @@ double hostUtil(const Host *h) {
     return u > 1 ? 1 : u;
 }
 
-bool hostIsUp(const Host *h) { return h->state == HOST_ON || h->state == HOST_BOOTING; }
+bool hostIsUp(const Host *h) {
+    return h->state == HOST_ON || h->state == HOST_BOOTING;
+}
 
 const char *hostStateName(HostPowerState s) {
     switch (s) {

@@ -33,36 +33,36 @@ typedef enum {
 typedef struct Host {
     char *name;
     const ServerType *type;
-    double capacity;        /* CPU capacity: MIPS, or cores where the cloud counts cores */
+    double capacity; /* CPU capacity: MIPS, or cores where the cloud counts cores */
     double ramMb;
     HostPowerState state;
-    bool enabled;           /* the scheduler may place VMs here */
-    bool disabledByGeyser;  /* disabled by the controller, not by an operator */
-    bool failed;            /* failed a power-on: excluded until an operator clears it */
-    double stateSince;      /* when the power state last changed (s) */
-    double powerW;          /* present draw, measured or modelled */
+    bool enabled;          /* the scheduler may place VMs here */
+    bool disabledByGeyser; /* disabled by the controller, not by an operator */
+    bool failed;           /* failed a power-on: excluded until an operator clears it */
+    double stateSince;     /* when the power state last changed (s) */
+    double powerW;         /* present draw, measured or modelled */
 
     /* Derived by the backend at each refresh. */
-    double demand;          /* sum of u_vm x cpu_vm of VMs placed here, uncapped */
-    double ramUsed;         /* RAM of VMs placed here plus incoming reservations */
-    int nvms;               /* VMs placed here, including ones leaving */
-    int incoming;           /* migrations in flight towards this host */
-    int outgoing;           /* migrations in flight away from it */
+    double demand;  /* sum of u_vm x cpu_vm of VMs placed here, uncapped */
+    double ramUsed; /* RAM of VMs placed here plus incoming reservations */
+    int nvms;       /* VMs placed here, including ones leaving */
+    int incoming;   /* migrations in flight towards this host */
+    int outgoing;   /* migrations in flight away from it */
 } Host;
 
 typedef struct Vm {
     char *name;
     int vcpus;
-    double cpu;             /* CPU size at 100 % (same unit as Host.capacity) */
+    double cpu; /* CPU size at 100 % (same unit as Host.capacity) */
     double ramMb;
-    double dirtyMbps;       /* memory dirty rate, for migration cost */
-    double util;            /* present CPU utilization of its vCPUs, [0, 1] */
-    int host;               /* index of the host it runs on */
-    int target;             /* index of the migration target, or -1 */
+    double dirtyMbps; /* memory dirty rate, for migration cost */
+    double util;      /* present CPU utilization of its vCPUs, [0, 1] */
+    int host;         /* index of the host it runs on */
+    int target;       /* index of the migration target, or -1 */
 } Vm;
 
 typedef struct CloudView {
-    double now;             /* seconds */
+    double now; /* seconds */
     Host *hosts;
     int nhosts;
     Vm *vms;
@@ -109,7 +109,9 @@ const char *hostStateName(HostPowerState s);
 const char *migrationModeName(MigrationMode m);
 int migrationModeParse(const char *s, MigrationMode *out);
 
-static inline int cloudRefresh(Cloud *c) { return c->drv->refresh(c); }
+static inline int cloudRefresh(Cloud *c) {
+    return c->drv->refresh(c);
+}
 void cloudClose(Cloud *c);
 
 #endif

@@ -57,13 +57,15 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
 
 static int migrationsInFlight(const CloudView *v) {
     int n = 0;
-    for (int h = 0; h < v->nhosts; h++) n += v->hosts[h].outgoing;
+    for (int h = 0; h < v->nhosts; h++)
+        n += v->hosts[h].outgoing;
     return n;
 }
 
 static int hostsUp(const CloudView *v) {
     int n = 0;
-    for (int h = 0; h < v->nhosts; h++) n += hostIsUp(&v->hosts[h]);
+    for (int h = 0; h < v->nhosts; h++)
+        n += hostIsUp(&v->hosts[h]);
     return n;
 }
 

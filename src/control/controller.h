@@ -19,17 +19,17 @@
 
 typedef struct CtlStats {
     long ticks;
-    long migrations;    /* started */
+    long migrations; /* started */
     long powerOffs;
     long powerOns;
-    long refused;       /* actions stopped by a safety rule */
-    long failed;        /* actions the backend failed */
+    long refused; /* actions stopped by a safety rule */
+    long failed;  /* actions the backend failed */
 } CtlStats;
 
 typedef struct Controller {
     Policy *policy;
     CtlConfig cfg;
-    Plan plan;          /* the last tick's plan, with outcomes */
+    Plan plan; /* the last tick's plan, with outcomes */
     CtlStats stats;
     /* Scratch, sized to the view, for cumulative safety checks. */
     double *demand;

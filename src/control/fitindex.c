@@ -48,7 +48,8 @@ void fitClear(FitIndex *fi) {
 
 /* Strict order on (free CPU, id). */
 static int keyLess(const FitIndex *fi, int a, int b) {
-    return fi->cpu[a] < fi->cpu[b] || (fi->cpu[a] == fi->cpu[b] && a < b);
+    if (fi->cpu[a] != fi->cpu[b]) return fi->cpu[a] < fi->cpu[b];
+    return a < b;
 }
 
 static void pull(FitIndex *fi, int t) {
@@ -95,16 +96,20 @@ static int insertNode(FitIndex *fi, int t, int h) {
         pull(fi, h);
         return h;
     }
-    if (keyLess(fi, h, t)) fi->left[t] = insertNode(fi, fi->left[t], h);
-    else fi->right[t] = insertNode(fi, fi->right[t], h);
+    if (keyLess(fi, h, t))
+        fi->left[t] = insertNode(fi, fi->left[t], h);
+    else
+        fi->right[t] = insertNode(fi, fi->right[t], h);
     pull(fi, t);
     return t;
 }
 
 static int eraseNode(FitIndex *fi, int t, int h) {
     if (t == h) return merge(fi, fi->left[t], fi->right[t]);
-    if (keyLess(fi, h, t)) fi->left[t] = eraseNode(fi, fi->left[t], h);
-    else fi->right[t] = eraseNode(fi, fi->right[t], h);
+    if (keyLess(fi, h, t))
+        fi->left[t] = eraseNode(fi, fi->left[t], h);
+    else
+        fi->right[t] = eraseNode(fi, fi->right[t], h);
     pull(fi, t);
     return t;
 }
@@ -151,7 +156,8 @@ void fitBuild(FitIndex *fi, int *hosts, int n, const double *freeCpu, const doub
     int top = 0;
     for (int i = 0; i < n; i++) {
         int h = hosts[i], last = -1;
-        while (top > 0 && fi->prio[stack[top - 1]] < fi->prio[h]) last = stack[--top];
+        while (top > 0 && fi->prio[stack[top - 1]] < fi->prio[h])
+            last = stack[--top];
         fi->left[h] = last;
         if (top > 0) fi->right[stack[top - 1]] = h;
         stack[top++] = h;
@@ -168,7 +174,8 @@ void fitBuild(FitIndex *fi, int *hosts, int n, const double *freeCpu, const doub
         if (fi->left[t] >= 0) stack[top++] = fi->left[t];
         if (fi->right[t] >= 0) stack[top++] = fi->right[t];
     }
-    for (int i = k - 1; i >= 0; i--) pull(fi, order[i]);
+    for (int i = k - 1; i >= 0; i--)
+        pull(fi, order[i]);
     free(stack);
 }
 
@@ -193,4 +200,6 @@ static int findIn(const FitIndex *fi, int t, double need, double ramNeed) {
     return -1;
 }
 
-int fitFind(const FitIndex *fi, double cpu, double ram) { return findIn(fi, fi->root, cpu, ram); }
+int fitFind(const FitIndex *fi, double cpu, double ram) {
+    return findIn(fi, fi->root, cpu, ram);
+}

@@ -33,7 +33,9 @@ void fitRemove(FitIndex *fi, int host);
 void fitBuild(FitIndex *fi, int *hosts, int n, const double *freeCpu, const double *freeRam);
 /* Change a host's free CPU and RAM (inserting it when absent). */
 void fitUpdate(FitIndex *fi, int host, double freeCpu, double freeRam);
-static inline int fitContains(const FitIndex *fi, int host) { return fi->in[host]; }
+static inline int fitContains(const FitIndex *fi, int host) {
+    return fi->in[host];
+}
 
 /* The host with the least free CPU >= cpu (ties: lowest id) whose free RAM
  * is >= ram, or -1. */

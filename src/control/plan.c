@@ -12,7 +12,9 @@ void planInit(Plan *p) {
     p->n = p->cap = 0;
 }
 
-void planClear(Plan *p) { p->n = 0; }
+void planClear(Plan *p) {
+    p->n = 0;
+}
 
 void planFree(Plan *p) {
     free(p->actions);

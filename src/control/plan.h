@@ -25,13 +25,13 @@ typedef enum {
 
 typedef struct Action {
     ActionType type;
-    int vm;              /* ACT_MIGRATE only, else -1 */
-    int host;            /* the host acted on (for a migration: the source) */
-    int target;          /* ACT_MIGRATE: destination host, else -1 */
+    int vm;     /* ACT_MIGRATE only, else -1 */
+    int host;   /* the host acted on (for a migration: the source) */
+    int target; /* ACT_MIGRATE: destination host, else -1 */
     MigrationMode mode;
     ActionOutcome outcome;
-    char reason[96];     /* why the policy chose it */
-    char detail[96];     /* why a safety rule refused it, or the backend's error */
+    char reason[96]; /* why the policy chose it */
+    char detail[96]; /* why a safety rule refused it, or the backend's error */
 } Action;
 
 typedef struct Plan {

@@ -51,7 +51,8 @@ CtlConfig ctlConfigDefaults(void) {
 
 int policyParseThresholds(const char *args, double *low, double *high) {
     const char *comma = args ? strchr(args, ',') : NULL;
-    if (!comma) return ERR("expected LOW,HIGH thresholds such as 0.2,0.8, got '%s'", args ? args : "");
+    if (!comma)
+        return ERR("expected LOW,HIGH thresholds such as 0.2,0.8, got '%s'", args ? args : "");
     char lowText[64];
     snprintf(lowText, sizeof(lowText), "%.*s", (int)(comma - args), args);
     double lo, hi;

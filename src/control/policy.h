@@ -23,7 +23,7 @@ typedef struct CtlConfig {
     bool allowMigrate;         /* false: never migrate (observe phases, baseline) */
     bool allowPowerOff;
     bool allowPowerOn;
-    MigrationMode mode;        /* migration mode to request */
+    MigrationMode mode; /* migration mode to request */
 } CtlConfig;
 
 /* The defaults: low 0.2, high 0.8, headroom 0.1, 100 parallel migrations,
@@ -31,9 +31,9 @@ typedef struct CtlConfig {
 CtlConfig ctlConfigDefaults(void);
 
 typedef struct PolicyDriver {
-    const char *name;      /* "paper", "none" */
-    const char *synopsis;  /* "paper[:LOW,HIGH]" */
-    const char *summary;   /* one line for --help */
+    const char *name;     /* "paper", "none" */
+    const char *synopsis; /* "paper[:LOW,HIGH]" */
+    const char *summary;  /* one line for --help */
     /* Parse the text after "name:" (NULL when absent) into cfg and *state. */
     int (*configure)(const char *args, CtlConfig *cfg, void **state);
     /* Propose actions for the view. */

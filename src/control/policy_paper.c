@@ -31,14 +31,14 @@ typedef enum { ROLE_NONE = 0, ROLE_SOURCE, ROLE_RECEIVER, ROLE_RELIEVED } HostRo
 
 typedef struct PaperState {
     int nhosts, nvms;
-    double *demand;     /* projected, migrations in flight landed */
+    double *demand; /* projected, migrations in flight landed */
     double *freeRam;
-    double *cpuFree;    /* scratch for the index build */
+    double *cpuFree; /* scratch for the index build */
     unsigned char *role;
-    int *vmStart;       /* CSR: VMs (not migrating) placed on each host */
+    int *vmStart; /* CSR: VMs (not migrating) placed on each host */
     int *vmList;
-    int *order;         /* scratch host order */
-    int *placed;        /* scratch: targets chosen during one evacuation */
+    int *order;  /* scratch host order */
+    int *placed; /* scratch: targets chosen during one evacuation */
     FitIndex fit;
 } PaperState;
 
@@ -84,7 +84,9 @@ static void paperResize(PaperState *s, const CloudView *v) {
     s->nvms = v->nvms;
 }
 
-static double vmDemand(const Vm *vm) { return vm->util * vm->cpu; }
+static double vmDemand(const Vm *vm) {
+    return vm->util * vm->cpu;
+}
 
 /* Demand and RAM as if in-flight migrations had landed, and the list of
  * movable (not migrating) VMs of each host. */
@@ -105,17 +107,23 @@ static void paperProject(PaperState *s, const CloudView *v) {
         if (vm->target >= 0) s->freeRam[vm->host] -= vm->ramMb;
         if (vm->target < 0) s->vmStart[vm->host + 1]++;
     }
-    for (int h = 0; h < v->nhosts; h++) s->vmStart[h + 1] += s->vmStart[h];
+    for (int h = 0; h < v->nhosts; h++)
+        s->vmStart[h + 1] += s->vmStart[h];
     int *fill = s->order; /* borrowed as a cursor per host */
-    for (int h = 0; h < v->nhosts; h++) fill[h] = s->vmStart[h];
+    for (int h = 0; h < v->nhosts; h++)
+        fill[h] = s->vmStart[h];
     for (int i = 0; i < v->nvms; i++)
         if (v->vms[i].target < 0) s->vmList[fill[v->vms[i].host]++] = i;
 }
 
 /* An operator's host (disabled, but not by geyser) is left alone entirely. */
-static bool isOperators(const Host *h) { return !h->enabled && !h->disabledByGeyser; }
+static bool isOperators(const Host *h) {
+    return !h->enabled && !h->disabledByGeyser;
+}
 
-static bool isTarget(const Host *h) { return h->state == HOST_ON && h->enabled && !h->failed; }
+static bool isTarget(const Host *h) {
+    return h->state == HOST_ON && h->enabled && !h->failed;
+}
 
 static double freeCpu(const PaperState *s, const CloudView *v, const CtlConfig *cfg, int h) {
     return cfg->high * v->hosts[h].capacity - s->demand[h];
@@ -139,7 +147,8 @@ static void moveLoad(PaperState *s, const CloudView *v, const CtlConfig *cfg, co
     s->demand[from] -= vmDemand(vm);
     s->demand[to] += vmDemand(vm);
     s->freeRam[to] -= vm->ramMb;
-    if (fitContains(&s->fit, from)) fitUpdate(&s->fit, from, freeCpu(s, v, cfg, from), s->freeRam[from]);
+    if (fitContains(&s->fit, from))
+        fitUpdate(&s->fit, from, freeCpu(s, v, cfg, from), s->freeRam[from]);
     if (fitContains(&s->fit, to)) fitUpdate(&s->fit, to, freeCpu(s, v, cfg, to), s->freeRam[to]);
 }
 
@@ -166,7 +175,8 @@ static int relieveOverloads(PaperState *s, const CloudView *v, const CtlConfig *
     int homeless = 0;
     for (int h = 0; h < v->nhosts; h++) {
         const Host *host = &v->hosts[h];
-        if (host->state != HOST_ON || isOperators(host) || s->demand[h] <= cfg->high * host->capacity)
+        if (host->state != HOST_ON || isOperators(host) ||
+            s->demand[h] <= cfg->high * host->capacity)
             continue;
         s->role[h] = ROLE_RELIEVED; /* its VM list now has holes */
         for (int k = s->vmStart[h]; k < s->vmStart[h + 1]; k++) {
@@ -178,22 +188,32 @@ static int relieveOverloads(PaperState *s, const CloudView *v, const CtlConfig *
                 int i = s->vmList[j];
                 if (i < 0) continue;
                 double d = vmDemand(&v->vms[i]);
-                if (pick < 0) { pick = j; continue; }
+                if (pick < 0) {
+                    pick = j;
+                    continue;
+                }
                 double dp = vmDemand(&v->vms[s->vmList[pick]]);
                 bool clears = d >= excess, pickClears = dp >= excess;
-                if ((clears && (!pickClears || d < dp)) || (!clears && !pickClears && d > dp)) pick = j;
+                if ((clears && (!pickClears || d < dp)) || (!clears && !pickClears && d > dp))
+                    pick = j;
             }
             if (pick < 0) break;
             int i = s->vmList[pick];
             s->vmList[pick] = -1;
-            if (*budget == 0) { homeless++; continue; }
+            if (*budget == 0) {
+                homeless++;
+                continue;
+            }
             int t = findTarget(s, &v->vms[i], h);
-            if (t < 0) { homeless++; continue; }
+            if (t < 0) {
+                homeless++;
+                continue;
+            }
             moveLoad(s, v, cfg, &v->vms[i], h, t);
             s->role[t] = ROLE_RECEIVER;
-            planAdd(out, ACT_MIGRATE, h, i, t, "host %s at %.0f%% is above the high threshold %.0f%%",
-                    host->name, 100 * (s->demand[h] + vmDemand(&v->vms[i])) / host->capacity,
-                    100 * cfg->high);
+            planAdd(out, ACT_MIGRATE, h, i, t,
+                    "host %s at %.0f%% is above the high threshold %.0f%%", host->name,
+                    100 * (s->demand[h] + vmDemand(&v->vms[i])) / host->capacity, 100 * cfg->high);
             (*budget)--;
         }
     }
@@ -214,7 +234,8 @@ static double capacityStaying(const CloudView *v) {
 
 static double totalDemand(const PaperState *s, const CloudView *v) {
     double d = 0;
-    for (int h = 0; h < v->nhosts; h++) d += s->demand[h];
+    for (int h = 0; h < v->nhosts; h++)
+        d += s->demand[h];
     return d;
 }
 
@@ -295,7 +316,7 @@ static bool isCandidate(const PaperState *s, const CloudView *v, const CtlConfig
 
 /* Step 3. Returns the number of hosts still up afterwards. */
 static int consolidate(PaperState *s, const CloudView *v, const CtlConfig *cfg, double have,
-                        double need, int hostsUp, int budget, Plan *out) {
+                       double need, int hostsUp, int budget, Plan *out) {
     int n = 0;
     for (int h = 0; h < v->nhosts; h++)
         if (isCandidate(s, v, cfg, h)) s->order[n++] = h;

@@ -38,9 +38,13 @@ void errPrefix(const char *fmt, ...) {
     errMsg[n + 2 + m] = '\0';
 }
 
-const char *errLast(void) { return errMsg[0] ? errMsg : "unknown error"; }
+const char *errLast(void) {
+    return errMsg[0] ? errMsg : "unknown error";
+}
 
-const char *errWhere(void) { return errLoc; }
+const char *errWhere(void) {
+    return errLoc;
+}
 
 void errClear(void) {
     errMsg[0] = '\0';

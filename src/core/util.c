@@ -33,7 +33,9 @@ void *xrealloc(void *p, size_t n) {
     return q;
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *xstrdup(const char *s) {
+    return xstrndup(s, strlen(s));
+}
 
 char *xstrndup(const char *s, size_t n) {
     char *d = xmalloc(n + 1);
@@ -45,13 +47,15 @@ char *xstrndup(const char *s, size_t n) {
 void growArray(void **arr, size_t elsz, size_t *cap, size_t need) {
     if (need <= *cap) return;
     size_t ncap = *cap ? *cap : 16;
-    while (ncap < need) ncap *= 2;
+    while (ncap < need)
+        ncap *= 2;
     *arr = xrealloc(*arr, ncap * elsz);
     *cap = ncap;
 }
 
 static const char *skipBlanks(const char *s) {
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
     return s;
 }
 
@@ -83,9 +87,11 @@ int parseLong(const char *s, long *out) {
 
 char *strTrim(char *s) {
     char *start = s;
-    while (*start && isspace((unsigned char)*start)) start++;
+    while (*start && isspace((unsigned char)*start))
+        start++;
     size_t n = strlen(start);
-    while (n > 0 && isspace((unsigned char)start[n - 1])) n--;
+    while (n > 0 && isspace((unsigned char)start[n - 1]))
+        n--;
     memmove(s, start, n);
     s[n] = '\0';
     return s;

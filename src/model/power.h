@@ -21,9 +21,9 @@ typedef enum {
 
 typedef struct PowerModel {
     PowerKind kind;
-    double idleW;               /* P(0) */
-    double maxW;                /* P(1) */
-    double r;                   /* concave exponent (Fan et al. use 1.4) */
+    double idleW;                /* P(0) */
+    double maxW;                 /* P(1) */
+    double r;                    /* concave exponent (Fan et al. use 1.4) */
     double points[POWER_POINTS]; /* piecewise: P at 0, 10, ..., 100 % */
 } PowerModel;
 

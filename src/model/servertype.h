@@ -12,16 +12,16 @@
 
 typedef struct ServerType {
     char name[64];
-    int cores;           /* physical CPUs (cores) */
-    double coreMips;     /* capacity of one core, in MIPS */
+    int cores;       /* physical CPUs (cores) */
+    double coreMips; /* capacity of one core, in MIPS */
     double ramMb;
     PowerModel power;
-    double offW;         /* standby draw when off (BMC, NIC for Wake-on-LAN) */
-    double bootS;        /* seconds from power-on to usable */
-    double bootW;        /* average draw while booting */
-    double shutdownS;    /* seconds from power-off request to off */
-    double shutdownW;    /* average draw while shutting down */
-    char source[160];    /* where the numbers come from */
+    double offW;      /* standby draw when off (BMC, NIC for Wake-on-LAN) */
+    double bootS;     /* seconds from power-on to usable */
+    double bootW;     /* average draw while booting */
+    double shutdownS; /* seconds from power-off request to off */
+    double shutdownW; /* average draw while shutting down */
+    char source[160]; /* where the numbers come from */
 } ServerType;
 
 /* Total CPU capacity of one server in MIPS. */

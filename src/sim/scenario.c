@@ -63,8 +63,10 @@ static Scenario *scenarioNew(const char *name) {
 
 void scenarioFree(Scenario *sc) {
     if (!sc) return;
-    for (int h = 0; h < sc->nhosts; h++) free((char *)sc->hosts[h].name);
-    for (int i = 0; i < sc->nvms; i++) free((char *)sc->vms[i].name);
+    for (int h = 0; h < sc->nhosts; h++)
+        free((char *)sc->hosts[h].name);
+    for (int i = 0; i < sc->nvms; i++)
+        free((char *)sc->vms[i].name);
     free(sc->hosts);
     free(sc->vms);
     workloadFree(sc->wl);
@@ -80,7 +82,8 @@ static char *formatName(const char *prefix, int i, int width) {
 /* Interleave the groups: one host of each group in turn while they last. */
 static void addHosts(Scenario *sc, const HostMix *mix) {
     int total = 0;
-    for (int g = 0; g < mix->ngroups; g++) total += mix->counts[g];
+    for (int g = 0; g < mix->ngroups; g++)
+        total += mix->counts[g];
     sc->hosts = xcalloc((size_t)total, sizeof(SimHostSpec));
     int left[16];
     memcpy(left, mix->counts, sizeof(left));
@@ -100,12 +103,14 @@ static void addHosts(Scenario *sc, const HostMix *mix) {
  * with the most free RAM. Fails when a VM fits nowhere. */
 static int placeSpread(Scenario *sc) {
     double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
-    for (int h = 0; h < sc->nhosts; h++) freeRam[h] = sc->hosts[h].type->ramMb;
+    for (int h = 0; h < sc->nhosts; h++)
+        freeRam[h] = sc->hosts[h].type->ramMb;
     int rc = 0;
     for (int i = 0; i < sc->nvms && rc == 0; i++) {
         int best = -1;
         for (int h = 0; h < sc->nhosts; h++)
-            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] > freeRam[best])) best = h;
+            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] > freeRam[best]))
+                best = h;
         if (best < 0) {
             rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
                      sc->vms[i].name, sc->vms[i].ramMb);

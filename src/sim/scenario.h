@@ -30,8 +30,8 @@ typedef struct Scenario {
     int nhosts;
     SimVmSpec *vms;
     int nvms;
-    Workload *wl;              /* owned */
-    double intervalS;          /* control interval */
+    Workload *wl;     /* owned */
+    double intervalS; /* control interval */
     double durationS;
     ScenarioPhase phases[SCENARIO_MAX_PHASES];
     int nphases;

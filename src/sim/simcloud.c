@@ -16,15 +16,15 @@ typedef enum { EV_MIGRATION_DONE, EV_BOOT_DONE, EV_SHUTDOWN_DONE } SimEventKind;
 
 typedef struct SimEvent {
     double t;
-    long seq;            /* ties resolve in the order events were made */
+    long seq; /* ties resolve in the order events were made */
     SimEventKind kind;
-    int idx;             /* VM for migrations, host otherwise */
+    int idx; /* VM for migrations, host otherwise */
 } SimEvent;
 
 typedef struct SimHostState {
-    double lastT;        /* integrated up to here */
+    double lastT; /* integrated up to here */
     double energyJ;
-    double reserve;      /* CPU reserved by incoming migrations */
+    double reserve; /* CPU reserved by incoming migrations */
     bool failPowerOn;
 } SimHostState;
 
@@ -42,7 +42,7 @@ typedef struct SimCloud {
     SimEvent *heap;
     size_t nheap, capHeap;
     long seq;
-    int *migrating;      /* VMs with a migration in flight */
+    int *migrating; /* VMs with a migration in flight */
     size_t nmigrating, capMigrating;
     double stepStart;
     SimTotals tot;
@@ -50,13 +50,17 @@ typedef struct SimCloud {
 
 static const CloudDriver simDriver;
 
-static SimCloud *sim(Cloud *c) { return (SimCloud *)c; }
+static SimCloud *sim(Cloud *c) {
+    return (SimCloud *)c;
+}
 
 SimConfig simConfigDefaults(void) {
     return (SimConfig){.linkMBps = 125.0, .degradation = 0.1};
 }
 
-bool simIsSimCloud(const Cloud *c) { return c && c->drv == &simDriver; }
+bool simIsSimCloud(const Cloud *c) {
+    return c && c->drv == &simDriver;
+}
 
 /* ---- event heap, ordered by (t, seq) ---- */
 
@@ -129,7 +133,9 @@ static void hostIntegrate(SimCloud *s, int h, double t) {
     hs->lastT = t;
 }
 
-static void hostRedraw(SimCloud *s, int h) { s->base.view.hosts[h].powerW = hostDraw(s, h); }
+static void hostRedraw(SimCloud *s, int h) {
+    s->base.view.hosts[h].powerW = hostDraw(s, h);
+}
 
 static void setState(SimCloud *s, int h, HostPowerState st, double t) {
     hostIntegrate(s, h, t);
@@ -145,7 +151,9 @@ static int simRefresh(Cloud *c) {
     return 0;
 }
 
-static double vmDemand(const Vm *vm) { return vm->util * vm->cpu; }
+static double vmDemand(const Vm *vm) {
+    return vm->util * vm->cpu;
+}
 
 static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     SimCloud *s = sim(c);
@@ -157,9 +165,11 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     Host *src = &v->hosts[vm->host], *dst = &v->hosts[target];
     if (vm->target >= 0) return ERR("VM %s is already migrating", vm->name);
     if (vm->host == target) return ERR("VM %s is already on %s", vm->name, dst->name);
-    if (dst->state != HOST_ON) return ERR("host %s is %s, not on", dst->name, hostStateName(dst->state));
+    if (dst->state != HOST_ON)
+        return ERR("host %s is %s, not on", dst->name, hostStateName(dst->state));
     if (dst->ramUsed + vm->ramMb > dst->ramMb)
-        return ERR("VM %s (%.0f MB) does not fit in the free RAM of %s", vm->name, vm->ramMb, dst->name);
+        return ERR("VM %s (%.0f MB) does not fit in the free RAM of %s", vm->name, vm->ramMb,
+                   dst->name);
     double t = v->now;
     hostIntegrate(s, vm->host, t);
     hostIntegrate(s, target, t);
@@ -261,8 +271,10 @@ static int simPowerOff(Cloud *c, int h) {
 
 static void simClose(Cloud *c) {
     SimCloud *s = sim(c);
-    for (int h = 0; h < c->view.nhosts; h++) free(c->view.hosts[h].name);
-    for (int i = 0; i < c->view.nvms; i++) free(c->view.vms[i].name);
+    for (int h = 0; h < c->view.nhosts; h++)
+        free(c->view.hosts[h].name);
+    for (int i = 0; i < c->view.nvms; i++)
+        free(c->view.vms[i].name);
     free(c->view.hosts);
     free(c->view.vms);
     free(s->hs);
@@ -286,9 +298,11 @@ static const CloudDriver simDriver = {
 
 static int checkVmSpec(const SimVmSpec *vs, int nhosts, const Workload *wl) {
     if (vs->host < 0 || vs->host >= nhosts)
-        return ERR("VM %s is placed on host %d, but there are %d hosts", vs->name, vs->host, nhosts);
+        return ERR("VM %s is placed on host %d, but there are %d hosts", vs->name, vs->host,
+                   nhosts);
     if (vs->series < 0 || vs->series >= wl->nseries)
-        return ERR("VM %s uses series %d, but the workload has %d", vs->name, vs->series, wl->nseries);
+        return ERR("VM %s uses series %d, but the workload has %d", vs->name, vs->series,
+                   wl->nseries);
     if (!(vs->cpu > 0) || !(vs->ramMb > 0) || vs->vcpus < 1)
         return ERR("VM %s must have positive CPU, RAM and vCPUs", vs->name);
     return 0;
@@ -359,7 +373,8 @@ void simSetTime(Cloud *c, double t) {
         vm->util = workloadUtilAt(s->wl, s->vs[i].series, t);
         v->hosts[vm->host].demand += vmDemand(vm);
     }
-    for (int h = 0; h < v->nhosts; h++) hostRedraw(s, h);
+    for (int h = 0; h < v->nhosts; h++)
+        hostRedraw(s, h);
     v->now = t;
     s->stepStart = t;
 }
@@ -395,15 +410,20 @@ void simAdvance(Cloud *c, double t1) {
         c->view.now = ev.t;
         runEvent(s, &ev);
     }
-    for (int h = 0; h < c->view.nhosts; h++) hostIntegrate(s, h, t1);
+    for (int h = 0; h < c->view.nhosts; h++)
+        hostIntegrate(s, h, t1);
     accountMigrationLoss(s, s->stepStart, t1);
     c->view.now = t1;
     s->stepStart = t1;
 }
 
-const SimTotals *simTotals(const Cloud *c) { return &((const SimCloud *)c)->tot; }
+const SimTotals *simTotals(const Cloud *c) {
+    return &((const SimCloud *)c)->tot;
+}
 
-double simHostEnergy(const Cloud *c, int h) { return ((const SimCloud *)c)->hs[h].energyJ; }
+double simHostEnergy(const Cloud *c, int h) {
+    return ((const SimCloud *)c)->hs[h].energyJ;
+}
 
 int simOperatorDisable(Cloud *c, int h) {
     if (h < 0 || h >= c->view.nhosts) return ERR("no host with index %d", h);
@@ -412,4 +432,6 @@ int simOperatorDisable(Cloud *c, int h) {
     return 0;
 }
 
-void simFailPowerOn(Cloud *c, int h) { sim(c)->hs[h].failPowerOn = true; }
+void simFailPowerOn(Cloud *c, int h) {
+    sim(c)->hs[h].failPowerOn = true;
+}

@@ -23,33 +23,33 @@
 #include "workload.h"
 
 typedef struct SimHostSpec {
-    const char *name;          /* copied */
-    const ServerType *type;    /* borrowed: must outlive the cloud */
+    const char *name;       /* copied */
+    const ServerType *type; /* borrowed: must outlive the cloud */
 } SimHostSpec;
 
 typedef struct SimVmSpec {
-    const char *name;          /* copied */
+    const char *name; /* copied */
     int vcpus;
-    double cpu;                /* CPU size at 100 %, in the unit of host capacity */
+    double cpu; /* CPU size at 100 %, in the unit of host capacity */
     double ramMb;
     double dirtyMbps;
-    int series;                /* index into the workload */
-    int host;                  /* initial host */
+    int series; /* index into the workload */
+    int host;   /* initial host */
 } SimVmSpec;
 
 typedef struct SimConfig {
-    double linkMBps;           /* migration bandwidth of a host link, MB/s */
-    double degradation;        /* CPU share lost by a VM while it migrates */
+    double linkMBps;    /* migration bandwidth of a host link, MB/s */
+    double degradation; /* CPU share lost by a VM while it migrates */
 } SimConfig;
 
 /* Totals since the start, all in SI units. */
 typedef struct SimTotals {
     double energyJ;
-    double activeHostS;        /* time hosts were on and held a VM */
-    double saturatedHostS;     /* of which at 100 % utilization */
-    double requestedCpuS;      /* sum of VM demand x time */
-    double unservedCpuS;       /* demand above host capacity x time */
-    double migrationLossCpuS;  /* degradation x demand x time while migrating */
+    double activeHostS;       /* time hosts were on and held a VM */
+    double saturatedHostS;    /* of which at 100 % utilization */
+    double requestedCpuS;     /* sum of VM demand x time */
+    double unservedCpuS;      /* demand above host capacity x time */
+    double migrationLossCpuS; /* degradation x demand x time while migrating */
     long migrationsDone;
     long migrationsStarted;
     long shutdowns;

@@ -34,7 +34,8 @@ static int countTypes(const Scenario *sc, TypeCount *out, int max) {
     int n = 0;
     for (int h = 0; h < sc->nhosts; h++) {
         int k = 0;
-        while (k < n && out[k].type != sc->hosts[h].type) k++;
+        while (k < n && out[k].type != sc->hosts[h].type)
+            k++;
         if (k == n) {
             if (n == max) continue;
             out[n++] = (TypeCount){sc->hosts[h].type, 0};
@@ -79,11 +80,12 @@ static double addHostsForRam(const TypeCount *tc, int *used, int n, double ramSh
 }
 
 double lowerBoundPower(const Scenario *sc, double demand, double ramMb) {
-    TypeCount tc[64];
+    TypeCount tc[64] = {{0}};
     int used[64] = {0};
     int n = countTypes(sc, tc, 64);
     double power = 0, ramOn = 0;
-    for (int k = 0; k < n; k++) power += tc[k].count * tc[k].type->offW;
+    for (int k = 0; k < n; k++)
+        power += tc[k].count * tc[k].type->offW;
     double rem = demand;
     for (int k = 0; k < n && rem > 1e-9; k++) {
         double cap = serverTypeCapacity(tc[k].type);
@@ -122,25 +124,29 @@ static Cloud *makeCloud(const Scenario *sc, const SimOptions *o) {
 
 static double totalDemand(const CloudView *v) {
     double d = 0;
-    for (int i = 0; i < v->nvms; i++) d += v->vms[i].util * v->vms[i].cpu;
+    for (int i = 0; i < v->nvms; i++)
+        d += v->vms[i].util * v->vms[i].cpu;
     return d;
 }
 
 static double totalRam(const CloudView *v) {
     double r = 0;
-    for (int i = 0; i < v->nvms; i++) r += v->vms[i].ramMb;
+    for (int i = 0; i < v->nvms; i++)
+        r += v->vms[i].ramMb;
     return r;
 }
 
 static double totalCapacity(const CloudView *v) {
     double c = 0;
-    for (int h = 0; h < v->nhosts; h++) c += v->hosts[h].capacity;
+    for (int h = 0; h < v->nhosts; h++)
+        c += v->hosts[h].capacity;
     return c;
 }
 
 static void countStates(const CloudView *v, int counts[4]) {
     memset(counts, 0, 4 * sizeof(int));
-    for (int h = 0; h < v->nhosts; h++) counts[v->hosts[h].state]++;
+    for (int h = 0; h < v->nhosts; h++)
+        counts[v->hosts[h].state]++;
 }
 
 /* No power management: the same cloud, nothing acts. */
@@ -179,8 +185,8 @@ static void phaseAccount(SimResult *r, const Scenario *sc, const StepRecord *s) 
         PhaseResult *p = &r->phases[i];
         p->durationS += s->dt;
         p->energyJ += s->powerW * s->dt;
-        p->avgHostsOn += (s->states[HOST_ON] + s->states[HOST_BOOTING] +
-                          s->states[HOST_SHUTTING_DOWN]) * s->dt;
+        p->avgHostsOn +=
+            (s->states[HOST_ON] + s->states[HOST_BOOTING] + s->states[HOST_SHUTTING_DOWN]) * s->dt;
     }
 }
 
@@ -247,7 +253,9 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
         notePlanProblems(r, ctl, &c->view);
         simAdvance(c, t + dt);
         const SimTotals *tot = simTotals(c);
-        StepRecord s = {.t = t, .dt = dt, .powerW = (tot->energyJ - prevE) / dt,
+        StepRecord s = {.t = t,
+                        .dt = dt,
+                        .powerW = (tot->energyJ - prevE) / dt,
                         .lowerW = lowerBoundPower(sc, demand, ram),
                         .demandPct = capacity > 0 ? 100 * demand / capacity : 0,
                         .energyKwh = tot->energyJ / J_PER_KWH,
@@ -293,7 +301,8 @@ int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r) {
     r->lowerBoundKwh = lowerJ / J_PER_KWH;
     phasesFinish(r, sc);
     if (sc->savingFrom >= 0 && r->phases[sc->savingFrom].avgPowerW > 0)
-        r->savingPct = 100 * (1 - r->phases[sc->savingTo].avgPowerW / r->phases[sc->savingFrom].avgPowerW);
+        r->savingPct =
+            100 * (1 - r->phases[sc->savingTo].avgPowerW / r->phases[sc->savingFrom].avgPowerW);
     else if (r->baselineKwh > 0)
         r->savingPct = 100 * (1 - r->energyKwh / r->baselineKwh);
     r->runtimeS = nowMonotonic() - t0;

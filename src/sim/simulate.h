@@ -17,13 +17,13 @@
 #include "scenario.h"
 
 typedef struct SimOptions {
-    const char *policy;       /* spec such as "paper:0.2,0.8"; NULL = scenario's */
-    CtlConfig ctl;            /* limits; thresholds come from the policy spec */
-    bool ctlSet;              /* false: use ctlConfigDefaults() */
-    double intervalS;         /* 0 = the scenario's */
+    const char *policy; /* spec such as "paper:0.2,0.8"; NULL = scenario's */
+    CtlConfig ctl;      /* limits; thresholds come from the policy spec */
+    bool ctlSet;        /* false: use ctlConfigDefaults() */
+    double intervalS;   /* 0 = the scenario's */
     SimConfig sim;
     bool simSet;
-    FILE *timeline;           /* CSV per step, or NULL */
+    FILE *timeline; /* CSV per step, or NULL */
     void (*progress)(void *arg, double fraction);
     void *progressArg;
 } SimOptions;
@@ -44,18 +44,18 @@ typedef struct SimResult {
     double energyKwh;
     double baselineKwh;
     double lowerBoundKwh;
-    double savingPct;         /* against the baseline, or between phases */
+    double savingPct; /* against the baseline, or between phases */
     long migrations;
     long hostShutdowns;
     long hostBoots;
     double slatahPct;
     double pdmPct;
-    double slav;              /* SLATAH x PDM, as fractions */
-    double overloadPct;       /* share of requested CPU not served */
+    double slav;        /* SLATAH x PDM, as fractions */
+    double overloadPct; /* share of requested CPU not served */
     double runtimeS;
-    long refused;             /* actions stopped by safety rules */
+    long refused; /* actions stopped by safety rules */
     long failed;
-    char lastProblem[200];    /* the last refused or failed action, for the report */
+    char lastProblem[200]; /* the last refused or failed action, for the report */
     PhaseResult phases[SCENARIO_MAX_PHASES];
     int nphases;
 } SimResult;

@@ -43,8 +43,8 @@ typedef struct GridSample {
 
 /* Open-addressing hash from VM name to its index in appearance order. */
 typedef struct VmMap {
-    int *slots;     /* -1: empty */
-    size_t nslots;  /* a power of two, kept at most half full */
+    int *slots;    /* -1: empty */
+    size_t nslots; /* a power of two, kept at most half full */
     char **names;
     int n;
     size_t cap;
@@ -54,7 +54,7 @@ typedef struct VmMap {
 typedef struct CsvParse {
     const char *path;
     int ncols, colTime, colVm, colUtil;
-    CsvRow *rows;   /* room for one per line of the file */
+    CsvRow *rows; /* room for one per line of the file */
     size_t nrows;
     VmMap vms;
 } CsvParse;
@@ -62,12 +62,14 @@ typedef struct CsvParse {
 static uint64_t hashBytes(const void *data, size_t len) {
     const unsigned char *p = data;
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
     return h;
 }
 
 static void vmMapFree(VmMap *m) {
-    for (int i = 0; i < m->n; i++) free(m->names[i]);
+    for (int i = 0; i < m->n; i++)
+        free(m->names[i]);
     free(m->names);
     free(m->slots);
 }
@@ -80,7 +82,8 @@ static void vmMapRehash(VmMap *m) {
     m->nslots = nslots;
     for (int i = 0; i < m->n; i++) {
         size_t h = (size_t)hashBytes(m->names[i], strlen(m->names[i])) & (nslots - 1);
-        while (m->slots[h] >= 0) h = (h + 1) & (nslots - 1);
+        while (m->slots[h] >= 0)
+            h = (h + 1) & (nslots - 1);
         m->slots[h] = i;
     }
 }
@@ -132,7 +135,9 @@ static int readWholeFile(const char *path, char **out, size_t *lenOut) {
     return 0;
 }
 
-static int isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static int isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* Split the line [p, end) at commas, in one pass, into at most max
  * trimmed, NUL-terminated fields; returns the number of fields (which may
@@ -142,11 +147,14 @@ static int splitFields(char *p, char *end, char **fields, size_t *lens, int max)
     int n = 0;
     for (;;) {
         char *f = p;
-        while (p < end && *p != ',' && *p != '"' && *p != '\0') p++;
+        while (p < end && *p != ',' && *p != '"' && *p != '\0')
+            p++;
         if (p < end && *p != ',') return -1;
         char *fe = p;
-        while (f < fe && isBlank(*f)) f++;
-        while (fe > f && isBlank(fe[-1])) fe--;
+        while (f < fe && isBlank(*f))
+            f++;
+        while (fe > f && isBlank(fe[-1]))
+            fe--;
         *fe = '\0'; /* at or before the comma or line end already passed */
         if (n < max) {
             fields[n] = f;
@@ -167,13 +175,12 @@ static int findColumn(CsvParse *cp, char **fields, int n, const char *want, int 
     *col = -1;
     for (int i = 0; i < n; i++) {
         if (strcmp(fields[i], want) != 0) continue;
-        if (*col >= 0)
-            return ERR("%s:1: the header names the column '%s' twice.", cp->path, want);
+        if (*col >= 0) return ERR("%s:1: the header names the column '%s' twice.", cp->path, want);
         *col = i;
     }
     if (*col < 0)
-        return ERR("%s:1: the header has no '%s' column; it needs time, vm and cpu_util.",
-                   cp->path, want);
+        return ERR("%s:1: the header has no '%s' column; it needs time, vm and cpu_util.", cp->path,
+                   want);
     return 0;
 }
 
@@ -206,8 +213,8 @@ static int parseRow(CsvParse *cp, char *text, char *end, int line) {
     const char *ts = f[cp->colTime], *vm = f[cp->colVm], *us = f[cp->colUtil];
     double t, u;
     if (parseDouble(ts, &t) < 0)
-        return ERR("%s:%d: time '%.*s' is not a number of seconds.", cp->path, line,
-                   CSV_QUOTE_MAX, ts);
+        return ERR("%s:%d: time '%.*s' is not a number of seconds.", cp->path, line, CSV_QUOTE_MAX,
+                   ts);
     if (t < 0) return ERR("%s:%d: time %.*s is negative.", cp->path, line, CSV_QUOTE_MAX, ts);
     if (!*vm) return ERR("%s:%d: the vm field is empty.", cp->path, line);
     if (parseDouble(us, &u) < 0)
@@ -230,14 +237,16 @@ static int parseLines(CsvParse *cp, char *text, size_t len) {
     int line = 0, firstEmpty = 0, sawHeader = 0;
     /* One row per line at most: size the row array once. */
     size_t nlines = 1;
-    for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) nlines++;
+    for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        nlines++;
     cp->rows = xmalloc(nlines * sizeof(CsvRow));
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *lineEnd = nl ? nl : end;
         line++;
         char *s = p;
-        while (s < lineEnd && isBlank(*s)) s++;
+        while (s < lineEnd && isBlank(*s))
+            s++;
         p = nl ? nl + 1 : end;
         if (s == lineEnd) {
             if (!firstEmpty) firstEmpty = line;
@@ -268,11 +277,13 @@ static int cmpDouble(const void *a, const void *b) {
 static int gridStep(CsvParse *cp, double *step) {
     size_t nslots = 1024, nd = 0;
     double *slots = xmalloc(nslots * sizeof(double));
-    for (size_t i = 0; i < nslots; i++) slots[i] = -1; /* times are >= 0 */
+    for (size_t i = 0; i < nslots; i++)
+        slots[i] = -1; /* times are >= 0 */
     for (size_t r = 0; r < cp->nrows; r++) {
         double t = cp->rows[r].t;
         size_t h = (size_t)hashBytes(&t, sizeof(t)) & (nslots - 1);
-        while (slots[h] >= 0 && slots[h] != t) h = (h + 1) & (nslots - 1);
+        while (slots[h] >= 0 && slots[h] != t)
+            h = (h + 1) & (nslots - 1);
         if (slots[h] == t) continue;
         slots[h] = t;
         if (++nd * 2 < nslots) continue;
@@ -281,11 +292,13 @@ static int gridStep(CsvParse *cp, double *step) {
         size_t oldN = nslots;
         nslots *= 2;
         slots = xmalloc(nslots * sizeof(double));
-        for (size_t i = 0; i < nslots; i++) slots[i] = -1;
+        for (size_t i = 0; i < nslots; i++)
+            slots[i] = -1;
         for (size_t i = 0; i < oldN; i++) {
             if (old[i] < 0) continue;
             size_t g = (size_t)hashBytes(&old[i], sizeof(double)) & (nslots - 1);
-            while (slots[g] >= 0) g = (g + 1) & (nslots - 1);
+            while (slots[g] >= 0)
+                g = (g + 1) & (nslots - 1);
             slots[g] = old[i];
         }
         free(old);
@@ -308,7 +321,9 @@ static int gridStep(CsvParse *cp, double *step) {
 }
 
 /* Only valid for times placeOnGrid has accepted. */
-static long long gridIndex(double t, double step) { return (long long)nearbyint(t / step); }
+static long long gridIndex(double t, double step) {
+    return (long long)nearbyint(t / step);
+}
 
 /* Check that every time is on the grid and find the last grid index. */
 static int placeOnGrid(const CsvParse *cp, double step, long long *maxK) {
@@ -339,7 +354,8 @@ static int cmpKLine(const void *a, const void *b) {
  * costs nothing. */
 static int explainMismatch(const CsvParse *cp, int vm, double step) {
     size_t n = 0;
-    for (size_t r = 0; r < cp->nrows; r++) n += cp->rows[r].vm == vm;
+    for (size_t r = 0; r < cp->nrows; r++)
+        n += cp->rows[r].vm == vm;
     GridSample *mine = xmalloc(n * sizeof(GridSample));
     n = 0;
     for (size_t r = 0; r < cp->nrows; r++) {
@@ -367,8 +383,8 @@ static int explainMismatch(const CsvParse *cp, int vm, double step) {
                    cp->path, dupLine, name, (double)dupK * step, dupFirst);
     /* No duplicate before the first missing index: there is the gap. The
      * line quoted is the VM's sample just before it (or the first one). */
-    return ERR("%s:%d: vm '%s' has no sample at time %.10g s (grid step %.10g s).", cp->path,
-               near, name, (double)expect * step, step);
+    return ERR("%s:%d: vm '%s' has no sample at time %.10g s (grid step %.10g s).", cp->path, near,
+               name, (double)expect * step, step);
 }
 
 static Workload *newWorkload(const CsvParse *cp, int ngrid, double step) {
@@ -414,7 +430,8 @@ static Workload *buildWorkload(CsvParse *cp) {
     if (gridStep(cp, &step) < 0 || placeOnGrid(cp, step, &maxK) < 0) return NULL;
     long long ngrid = maxK + 1;
     int *count = xcalloc((size_t)cp->vms.n, sizeof(int));
-    for (size_t r = 0; r < cp->nrows; r++) count[cp->rows[r].vm]++;
+    for (size_t r = 0; r < cp->nrows; r++)
+        count[cp->rows[r].vm]++;
     int bad = -1;
     for (int v = 0; v < cp->vms.n && bad < 0; v++)
         if (count[v] != ngrid) bad = v;

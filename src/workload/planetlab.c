@@ -16,7 +16,7 @@
 #include "util.h"
 #include "workload.h"
 
-#define PL_STEP_S 300.0
+#define PL_STEP_S    300.0
 #define PL_MAX_LINES 100000
 /* Far above 100000 lines of "100" plus generous trailing blanks; guards
  * against slurping a huge file that cannot be a trace. */
@@ -36,7 +36,8 @@ typedef struct NameList {
 } NameList;
 
 static void nameListFree(NameList *l) {
-    for (int i = 0; i < l->n; i++) free(l->names[i]);
+    for (int i = 0; i < l->n; i++)
+        free(l->names[i]);
     free(l->names);
     l->names = NULL;
     l->n = 0;
@@ -114,8 +115,8 @@ static int listTraceDir(const char *dir, NameList *out) {
         } else if (!reg) {
             char path[4096];
             joinPath(path, sizeof(path), dir, e->d_name);
-            rc = ERR("%s is not a regular file; a trace directory may hold only trace files.",
-                     path);
+            rc =
+                ERR("%s is not a regular file; a trace directory may hold only trace files.", path);
         } else {
             growArray((void **)&out->names, sizeof(char *), &cap, (size_t)out->n + 1);
             out->names[out->n++] = xstrdup(e->d_name);
@@ -131,7 +132,9 @@ static int listTraceDir(const char *dir, NameList *out) {
     return 0;
 }
 
-static int isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static int isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* One line [p, q) without trailing blanks: an integer 0-100, as a fraction. */
 static int parsePercent(const char *path, int line, const char *p, const char *q, float *out) {
@@ -160,13 +163,15 @@ static int parseTrace(const char *path, const char *buf, size_t len, float **val
         if (++line > PL_MAX_LINES)
             return ERR("%s: the file has more than %d lines, too many for a trace.", path,
                        PL_MAX_LINES);
-        while (q > p && isBlank(q[-1])) q--;
+        while (q > p && isBlank(q[-1]))
+            q--;
         if (q == p) {
             if (!firstEmpty) firstEmpty = line;
         } else {
             if (firstEmpty)
-                return ERR("%s:%d: the line is empty; only the end of a trace may have empty lines.",
-                           path, firstEmpty);
+                return ERR(
+                    "%s:%d: the line is empty; only the end of a trace may have empty lines.", path,
+                    firstEmpty);
             growArray((void **)vals, sizeof(float), cap, (size_t)n + 1);
             if (parsePercent(path, line, p, q, &(*vals)[n]) < 0) return -1;
             n++;
@@ -248,7 +253,8 @@ static int parseOrder(const char *orderFile, char *text, size_t len, const NameL
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *q = nl ? nl : end;
         line++;
-        while (q > p && isBlank(q[-1])) q--;
+        while (q > p && isBlank(q[-1]))
+            q--;
         *q = '\0';
         char *next = nl ? nl + 1 : end;
         if (q == p) {
@@ -261,12 +267,14 @@ static int parseOrder(const char *orderFile, char *text, size_t len, const NameL
                        orderFile, firstEmpty);
         char *name = strrchr(p, ',');
         name = name ? name + 1 : p;
-        while (isBlank(*name)) name++;
+        while (isBlank(*name))
+            name++;
         int idx = findName(l, name);
         int header = !seenContent && idx < 0;
         seenContent = 1;
         if (!header) {
-            if (idx < 0) return ERR("%s:%d: '%s' is not a trace file in %s.", orderFile, line, name, dir);
+            if (idx < 0)
+                return ERR("%s:%d: '%s' is not a trace file in %s.", orderFile, line, name, dir);
             if (lineOf[idx])
                 return ERR("%s:%d: '%s' is named twice (first on line %d).", orderFile, line, name,
                            lineOf[idx]);
@@ -304,7 +312,8 @@ Workload *workloadLoadPlanetLabOrdered(const char *dir, const char *orderFile) {
     Workload *w = NULL;
     if (readOrderFile(orderFile, &rb) == 0 &&
         parseOrder(orderFile, rb.data, rb.len, &l, dir, order, lineOf) == 0) {
-        for (int i = 0; i < l.n; i++) names[i] = l.names[order[i]];
+        for (int i = 0; i < l.n; i++)
+            names[i] = l.names[order[i]];
         w = loadTraces(dir, names, l.n);
     }
     free(names);

@@ -81,7 +81,8 @@ Workload *workloadConstant(int nseries, int nsamples, double stepS, double util)
         s->name = seriesName("const", i);
         s->nsamples = nsamples;
         s->util = xmalloc((size_t)nsamples * sizeof(float));
-        for (int k = 0; k < nsamples; k++) s->util[k] = (float)util;
+        for (int k = 0; k < nsamples; k++)
+            s->util[k] = (float)util;
     }
     return w;
 }
@@ -117,7 +118,8 @@ Workload *workloadPhases(int nseries, const int *lens, const double *utils, int 
         s->util = xmalloc((size_t)total * sizeof(float));
         int k = 0;
         for (int p = 0; p < nphases; p++)
-            for (int j = 0; j < lens[p]; j++) s->util[k++] = (float)utils[p];
+            for (int j = 0; j < lens[p]; j++)
+                s->util[k++] = (float)utils[p];
     }
     return w;
 }
@@ -132,7 +134,9 @@ static uint64_t splitmix64(uint64_t *state) {
 }
 
 /* Uniform in [0, 1) from the top 53 bits. */
-static double uniform01(uint64_t *state) { return (double)(splitmix64(state) >> 11) * 0x1.0p-53; }
+static double uniform01(uint64_t *state) {
+    return (double)(splitmix64(state) >> 11) * 0x1.0p-53;
+}
 
 /* Mirror x at 0 and 1 as often as needed: the closed form of bouncing
  * between two walls, so even a step larger than 1 lands inside. */
@@ -142,8 +146,8 @@ static double reflect01(double x) {
     return y > 1.0 ? 2.0 - y : y;
 }
 
-Workload *workloadRandomWalk(int nseries, int nsamples, double stepS, double start,
-                             double stepMax, uint64_t seed) {
+Workload *workloadRandomWalk(int nseries, int nsamples, double stepS, double start, double stepMax,
+                             uint64_t seed) {
     if (checkShape("workloadRandomWalk", nseries, nsamples, stepS) < 0) return NULL;
     if (checkFraction("workloadRandomWalk", "the start", start) < 0) return NULL;
     if (!(stepMax >= 0) || !isfinite(stepMax)) {

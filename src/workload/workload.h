@@ -14,16 +14,16 @@
 #include <stdint.h>
 
 typedef struct WorkloadSeries {
-    char *name;       /* trace file name, CSV vm id, or generator name */
-    float *util;      /* nsamples fractions in [0, 1] */
+    char *name;  /* trace file name, CSV vm id, or generator name */
+    float *util; /* nsamples fractions in [0, 1] */
     int nsamples;
 } WorkloadSeries;
 
 typedef struct Workload {
     WorkloadSeries *series;
     int nseries;
-    double stepS;     /* seconds between samples */
-    int nsamples;     /* longest series */
+    double stepS; /* seconds between samples */
+    int nsamples; /* longest series */
 } Workload;
 
 /* PlanetLab/CoMon format: a directory with one file per VM, one integer
@@ -55,8 +55,8 @@ Workload *workloadPhases(int nseries, const int *lens, const double *utils, int 
                          double stepS);
 /* Random walk from start, each step adding a uniform value in
  * [-stepMax, +stepMax], reflected into [0, 1]. Same seed, same series. */
-Workload *workloadRandomWalk(int nseries, int nsamples, double stepS, double start,
-                             double stepMax, uint64_t seed);
+Workload *workloadRandomWalk(int nseries, int nsamples, double stepS, double start, double stepMax,
+                             uint64_t seed);
 
 /* Repeat the series `times` times (names get a "#k" suffix): the scaled
  * benchmark's way of making 10x the VMs from one day. */
