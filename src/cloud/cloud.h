@@ -52,6 +52,7 @@ typedef struct Host {
 
 typedef struct Vm {
     char *name;
+    const char *flavor; /* flavour name (static string), or NULL */
     int vcpus;
     double cpu; /* CPU size at 100 % (same unit as Host.capacity) */
     double ramMb;

@@ -13,7 +13,10 @@
 const char *const scenarioBuiltinNames[] = {"paper-3node", "synthetic", "planetlab", NULL};
 
 /* Beloglazov & Buyya (2012): EC2-like instance types, in MIPS and MB. */
-const VmType vmTypesStandard[4] = {{2500, 870}, {2000, 1740}, {1000, 1740}, {500, 613}};
+const VmType vmTypesStandard[4] = {{"ec2-high-cpu-medium", 2500, 870},
+                                   {"ec2-extra-large", 2000, 1740},
+                                   {"ec2-small", 1000, 1740},
+                                   {"ec2-micro", 500, 613}};
 
 HostMix hostMixStandard(void) {
     HostMix m = {.ngroups = 2};
@@ -132,6 +135,7 @@ static void addTraceVms(Scenario *sc) {
     for (int i = 0; i < n; i++) {
         const VmType *t = &vmTypesStandard[i / block];
         sc->vms[i] = (SimVmSpec){.name = xstrdup(sc->wl->series[i].name),
+                                 .flavor = t->name,
                                  .vcpus = 1,
                                  .cpu = t->mips,
                                  .ramMb = t->ramMb,
@@ -201,6 +205,7 @@ Scenario *scenarioPaper3Node(void) {
         snprintf(name, sizeof(name), "vm-%d-%s", i + 1, f->name + 3);
         /* One vCPU is one core of the host: the paper's formula exactly. */
         sc->vms[i] = (SimVmSpec){.name = xstrdup(name),
+                                 .flavor = f->name,
                                  .vcpus = f->vcpus,
                                  .cpu = f->vcpus * t->coreMips,
                                  .ramMb = f->ramMb,

@@ -57,6 +57,7 @@ HostMix hostMixStandard(void);
 /* The EC2-like VM types of the research setup, used for trace VMs: VM i of
  * n gets type i / ceil(n/4). */
 typedef struct VmType {
+    const char *name;
     double mips;
     double ramMb;
 } VmType;

@@ -340,6 +340,7 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
     for (int i = 0; i < nvms; i++) {
         Vm *vm = &v->vms[i];
         vm->name = xstrdup(vms[i].name);
+        vm->flavor = vms[i].flavor;
         vm->vcpus = vms[i].vcpus;
         vm->cpu = vms[i].cpu;
         vm->ramMb = vms[i].ramMb;

@@ -28,7 +28,8 @@ typedef struct SimHostSpec {
 } SimHostSpec;
 
 typedef struct SimVmSpec {
-    const char *name; /* copied */
+    const char *name;   /* copied */
+    const char *flavor; /* static string, or NULL */
     int vcpus;
     double cpu; /* CPU size at 100 %, in the unit of host capacity */
     double ramMb;
