@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libjansson-dev                                 # JSON output
+  libmicrohttpd-dev                              # the daemon's HTTP server
+  curl prometheus                                # tests scrape the daemon for real
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks

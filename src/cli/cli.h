@@ -17,6 +17,15 @@ extern const CliCommand cliCommands[];
 
 int cmdSimulate(int argc, char **argv);
 void cmdSimulateHelp(FILE *f);
+int cmdServe(int argc, char **argv);
+void cmdServeHelp(FILE *f);
+int cmdPlan(int argc, char **argv);
+void cmdPlanHelp(FILE *f);
+
+struct Scenario;
+/* The scenario named on the command line (NULL name: synthetic, or
+ * planetlab when a trace is given). NULL with an error. */
+struct Scenario *cliScenario(const char *name, const char *trace, const char *hosts);
 
 /* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
 #define EXIT_USAGE 2

@@ -12,6 +12,10 @@
 const CliCommand cliCommands[] = {
     {"simulate", "run the controller on a simulated cloud and report energy and SLA metrics",
      cmdSimulate, cmdSimulateHelp},
+    {"serve", "run the daemon: cloud, controller, Prometheus metrics and JSON API", cmdServe,
+     cmdServeHelp},
+    {"plan", "show the controller's next plan and its reasons, without acting", cmdPlan,
+     cmdPlanHelp},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -6,6 +6,7 @@
  * events), whatever the step length. */
 #include "simcloud.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,6 +337,8 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
         host->ramMb = host->type->ramMb;
         host->state = HOST_ON;
         host->enabled = true;
+        /* On since long before the simulation: no cooldown applies at start. */
+        host->stateSince = -1e12;
     }
     for (int i = 0; i < nvms; i++) {
         Vm *vm = &v->vms[i];
@@ -365,13 +368,16 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
 void simSetTime(Cloud *c, double t) {
     SimCloud *s = sim(c);
     CloudView *v = &c->view;
+    /* Replay repeats the workload's whole span: one trace step per sample. */
+    double span = s->wl->nsamples * s->wl->stepS;
+    double traceT = s->cfg.replay && span > 0 ? fmod(t, span) : t;
     for (int h = 0; h < v->nhosts; h++) {
         hostIntegrate(s, h, t);
         v->hosts[h].demand = 0;
     }
     for (int i = 0; i < v->nvms; i++) {
         Vm *vm = &v->vms[i];
-        vm->util = workloadUtilAt(s->wl, s->vs[i].series, t);
+        vm->util = workloadUtilAt(s->wl, s->vs[i].series, traceT);
         v->hosts[vm->host].demand += vmDemand(vm);
     }
     for (int h = 0; h < v->nhosts; h++)

@@ -41,6 +41,7 @@ typedef struct SimVmSpec {
 typedef struct SimConfig {
     double linkMBps;    /* migration bandwidth of a host link, MB/s */
     double degradation; /* CPU share lost by a VM while it migrates */
+    bool replay;        /* loop the workload forever (the daemon's embedded default) */
 } SimConfig;
 
 /* Totals since the start, all in SI units. */

@@ -33,3 +33,24 @@ finish() {
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 SHARED=${GEYSER_SHARED:-$(dirname "$0")/../../../shared}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_serve ARGS...: start `geyser serve` on a free port in the background;
+# sets SERVE_PID and SERVE_URL, and stops it on exit.
+start_serve() {
+  "$GEYSER" serve --listen 127.0.0.1:0 "$@" 2>"$TMP/serve.err" &
+  SERVE_PID=$!
+  trap 'kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+  local port=""
+  for _ in $(seq 100); do
+    port=$(grep -o 'port [0-9]*' "$TMP/serve.err" 2>/dev/null | cut -d' ' -f2)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { fail "geyser serve did not start: $(cat "$TMP/serve.err")"; finish; exit 1; }
+  SERVE_URL=http://127.0.0.1:$port
+}

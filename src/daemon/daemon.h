@@ -1,0 +1,57 @@
+/* daemon.h - `geyser serve`: the cloud, the controller and the HTTP server
+ * in one process on one event loop, driven by a single periodic tick.
+ *
+ * With no configuration the cloud is the simulated one, replaying its
+ * scenario's workload in a loop at `speed` simulated seconds per second, so
+ * that a newcomer sees consolidation happen within seconds. */
+#ifndef GEYSER_DAEMON_H
+#define GEYSER_DAEMON_H
+
+#include "controller.h"
+#include "http.h"
+#include "loop.h"
+#include "scenario.h"
+
+typedef enum {
+    MODE_OBSERVE = 0, /* record and plan, never act */
+    MODE_AUTO,        /* act on every plan */
+} DaemonMode;
+
+typedef struct DaemonConfig {
+    const char *listen; /* "127.0.0.1:8080" */
+    DaemonMode mode;
+    double speed;       /* simulated seconds per wall second */
+    long tickMs;        /* the periodic tick */
+    const char *policy; /* NULL: the scenario's */
+    CtlConfig ctl;
+    double runForS; /* stop after this many wall seconds; 0 = until a signal */
+} DaemonConfig;
+
+typedef struct Daemon {
+    DaemonConfig cfg;
+    Loop *loop;
+    HttpServer *http;
+    Scenario *sc; /* owned */
+    Cloud *cloud;
+    Controller *ctl;
+    double simTime;     /* simulated seconds since start */
+    double nextControl; /* simulated time of the next controller tick */
+    double intervalS;
+    long long startedMs;
+    long ticks;
+} Daemon;
+
+int daemonParseMode(const char *s, DaemonMode *out);
+const char *daemonModeName(DaemonMode m);
+
+/* Takes ownership of sc. Starts listening; NULL with an error. */
+Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc);
+/* Serve until SIGINT/SIGTERM (or runForS). */
+int daemonRun(Daemon *d);
+void daemonFree(Daemon *d);
+
+/* One tick: advance the simulated cloud and run the controller where a
+ * control interval ends. Exposed for tests. */
+int daemonTick(Daemon *d, double wallSeconds);
+
+#endif
