@@ -53,6 +53,7 @@ typedef struct Host {
 typedef struct Vm {
     char *name;
     const char *flavor; /* flavour name (static string), or NULL */
+    char *project;      /* owning project (tenant) where the cloud knows it, or NULL */
     int vcpus;
     double cpu; /* CPU size at 100 % (same unit as Host.capacity) */
     double ramMb;

@@ -27,6 +27,49 @@ const char *daemonModeName(DaemonMode m) {
     return m == MODE_AUTO ? "auto" : "observe";
 }
 
+/* Split the energy each host used since the last tick among the VMs it
+ * holds now. VMs that moved during the tick are charged where they ended:
+ * a tick is short against the time VMs stay put. */
+static void attributeEnergy(Daemon *d, double dt) {
+    const CloudView *v = &d->cloud->view;
+    size_t nv = (size_t)(v->nvms ? v->nvms : 1);
+    int *start = xcalloc((size_t)v->nhosts + 1, sizeof(int));
+    int *fill = xmalloc(((size_t)v->nhosts + 1) * sizeof(int));
+    int *order = xmalloc(nv * sizeof(int));
+    int *vcpus = xmalloc(nv * sizeof(int));
+    double *used = xmalloc(nv * sizeof(double));
+    double *share = xmalloc(nv * sizeof(double));
+    for (int i = 0; i < v->nvms; i++)
+        start[v->vms[i].host + 1]++;
+    for (int h = 0; h < v->nhosts; h++)
+        start[h + 1] += start[h];
+    memcpy(fill, start, ((size_t)v->nhosts + 1) * sizeof(int));
+    for (int i = 0; i < v->nvms; i++)
+        order[fill[v->vms[i].host]++] = i;
+    for (int h = 0; h < v->nhosts; h++) {
+        double e = simHostEnergy(d->cloud, h), de = e - d->hostEnergySeen[h];
+        d->hostEnergySeen[h] = e;
+        int n = start[h + 1] - start[h];
+        for (int k = 0; k < n; k++) {
+            const Vm *vm = &v->vms[order[start[h] + k]];
+            used[k] = vm->util * vm->cpu;
+            vcpus[k] = vm->vcpus;
+        }
+        const Host *host = &v->hosts[h];
+        double idleW = host->state == HOST_ON ? powerAt(&host->type->power, 0) : 0;
+        double overW = attributePower(de / dt, idleW, used, vcpus, n, d->idleSplit, share);
+        d->overheadJ[h] += overW * dt;
+        for (int k = 0; k < n; k++)
+            d->vmEnergyJ[order[start[h] + k]] += share[k] * dt;
+    }
+    free(start);
+    free(fill);
+    free(order);
+    free(vcpus);
+    free(used);
+    free(share);
+}
+
 int daemonTick(Daemon *d, double wallSeconds) {
     double target = d->simTime + wallSeconds * d->cfg.speed;
     while (d->nextControl <= target) {
@@ -36,6 +79,7 @@ int daemonTick(Daemon *d, double wallSeconds) {
         d->nextControl += d->intervalS;
     }
     simAdvance(d->cloud, target);
+    if (target > d->simTime) attributeEnergy(d, target - d->simTime);
     d->simTime = target;
     d->ticks++;
     return 0;
@@ -68,6 +112,9 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     d->ctl = ctlCreate(policy, &ctlCfg);
     d->cloud = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
     if (!d->cloud) goto fail;
+    d->vmEnergyJ = xcalloc((size_t)sc->nvms + 1, sizeof(double));
+    d->overheadJ = xcalloc((size_t)sc->nhosts, sizeof(double));
+    d->hostEnergySeen = xcalloc((size_t)sc->nhosts, sizeof(double));
     d->http = httpStart(d->loop, cfg->listen);
     if (!d->http || apiRegister(d) != 0) goto fail;
     return d;
@@ -89,5 +136,8 @@ void daemonFree(Daemon *d) {
     ctlFree(d->ctl);
     cloudClose(d->cloud);
     scenarioFree(d->sc);
+    free(d->vmEnergyJ);
+    free(d->overheadJ);
+    free(d->hostEnergySeen);
     free(d);
 }

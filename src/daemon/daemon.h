@@ -7,6 +7,7 @@
 #ifndef GEYSER_DAEMON_H
 #define GEYSER_DAEMON_H
 
+#include "attribution.h"
 #include "controller.h"
 #include "http.h"
 #include "loop.h"
@@ -39,6 +40,11 @@ typedef struct Daemon {
     double intervalS;
     long long startedMs;
     long ticks;
+    /* Energy attribution (src/model/attribution.h), integrated per tick. */
+    IdleSplit idleSplit;
+    double *vmEnergyJ;      /* per VM */
+    double *overheadJ;      /* per host: energy no VM caused (empty, booting, off) */
+    double *hostEnergySeen; /* per host: energy already attributed */
 } Daemon;
 
 int daemonParseMode(const char *s, DaemonMode *out);

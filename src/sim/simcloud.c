@@ -274,8 +274,10 @@ static void simClose(Cloud *c) {
     SimCloud *s = sim(c);
     for (int h = 0; h < c->view.nhosts; h++)
         free(c->view.hosts[h].name);
-    for (int i = 0; i < c->view.nvms; i++)
+    for (int i = 0; i < c->view.nvms; i++) {
         free(c->view.vms[i].name);
+        free(c->view.vms[i].project);
+    }
     free(c->view.hosts);
     free(c->view.vms);
     free(s->hs);
@@ -344,6 +346,7 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
         Vm *vm = &v->vms[i];
         vm->name = xstrdup(vms[i].name);
         vm->flavor = vms[i].flavor;
+        vm->project = vms[i].project ? xstrdup(vms[i].project) : NULL;
         vm->vcpus = vms[i].vcpus;
         vm->cpu = vms[i].cpu;
         vm->ramMb = vms[i].ramMb;

@@ -28,8 +28,9 @@ typedef struct SimHostSpec {
 } SimHostSpec;
 
 typedef struct SimVmSpec {
-    const char *name;   /* copied */
-    const char *flavor; /* static string, or NULL */
+    const char *name;    /* copied */
+    const char *flavor;  /* static string, or NULL */
+    const char *project; /* owning project, copied; NULL for none */
     int vcpus;
     double cpu; /* CPU size at 100 %, in the unit of host capacity */
     double ramMb;

@@ -91,6 +91,27 @@ static void renderVms(const Daemon *d, Buf *b) {
     }
 }
 
+static void renderVmEnergy(const Daemon *d, Buf *b) {
+    const CloudView *v = &d->cloud->view;
+    family(b, "geyser_vm_energy_joules_total", "counter",
+           "Energy attributed to a VM: the host's dynamic energy by CPU used, its idle energy by "
+           "vCPUs.");
+    for (int i = 0; i < v->nvms; i++) {
+        bufAppend(b, "geyser_vm_energy_joules_total{vm=\"", 35);
+        appendLabel(b, v->vms[i].name);
+        bufAppend(b, "\",project=\"", 12);
+        appendLabel(b, v->vms[i].project ? v->vms[i].project : "");
+        bufPrintf(b, "\",source=\"estimated\"} %.3f\n", d->vmEnergyJ[i]);
+    }
+    family(b, "geyser_host_overhead_energy_joules_total", "counter",
+           "Energy of a host that no VM caused (empty, booting, shutting down or off).");
+    for (int i = 0; i < v->nhosts; i++) {
+        bufAppend(b, "geyser_host_overhead_energy_joules_total", 40);
+        hostLabels(b, &v->hosts[i]);
+        bufPrintf(b, "} %.3f\n", d->overheadJ[i]);
+    }
+}
+
 static void renderController(const Daemon *d, Buf *b) {
     const SimTotals *t = simTotals(d->cloud);
     family(b, "geyser_migrations_total", "counter", "Live migrations started.");
@@ -111,6 +132,7 @@ static void renderController(const Daemon *d, Buf *b) {
 void apiRenderMetrics(const Daemon *d, Buf *out) {
     renderHosts(d, out);
     renderVms(d, out);
+    renderVmEnergy(d, out);
     renderController(d, out);
 }
 
