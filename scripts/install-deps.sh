@@ -8,6 +8,8 @@ packages=(
   libjansson-dev                                 # JSON output
   libmicrohttpd-dev                              # the daemon's HTTP server
   libvirt-dev                                    # the libvirt cloud backend
+  libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+  busybox-static linux-image-amd64 cpio iproute2 # real libvirt hosts and guests in tests
   curl prometheus                                # tests scrape the daemon for real
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks

@@ -86,6 +86,9 @@ static void testRefusedMigrationLeavesVm(void) {
         web = vmNamed(&c->view, "web-1");
     }
     CHECK(c->view.vms[web].target == -1 && c->view.vms[web].host == 0);
+    CHECK(c->view.migrationFailures == 1);
+    CHECK_STR_CONTAINS(c->view.lastMigrationError,
+                       "migration of aaaaaaaa-0000-4000-8000-000000000001 failed");
     cloudClose(c);
 }
 

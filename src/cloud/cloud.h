@@ -69,6 +69,11 @@ typedef struct CloudView {
     int nhosts;
     Vm *vms;
     int nvms;
+    /* Migrations that failed after they were accepted (the backend learns
+     * it later: libvirt's call returns, Nova's migration record), and why
+     * the last one did; the VM stays on its source. */
+    long migrationFailures;
+    char lastMigrationError[256];
 } CloudView;
 
 typedef struct Cloud Cloud;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "util.h"
@@ -35,7 +36,9 @@ typedef struct LvMigration {
     char uuid[VIR_UUID_STRING_BUFLEN];
     virConnectPtr src;
     char destUri[256], migUri[256];
-    volatile int done; /* 1 when the thread has finished */
+    unsigned long bandwidthMiBs;
+    int done;      /* 1 when the thread has finished (atomic) */
+    bool switched; /* post-copy requested */
     int rc;
     char error[256];
     struct LvMigration *next;
@@ -47,6 +50,7 @@ typedef struct LvCloud {
     LvVm *vms; /* parallel to base.view.vms */
     size_t capVms;
     LvMigration *migrations;
+    long postcopySwitches;
 } LvCloud;
 
 static LvCloud *lv(Cloud *c) {
@@ -118,12 +122,21 @@ static void readRecord(LvCloud *s, int h, virDomainStatsRecordPtr rec, double no
     virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current", &vcpus);
     virTypedParamsGetULLong(rec->params, rec->nparams, "balloon.maximum", &balloon);
     virDomainInfo info;
-    /* Drivers without the bulk stats (the test driver) still answer this. */
-    if ((!haveCpu || !vcpus || !balloon) && virDomainGetInfo(rec->dom, &info) == 0) {
+    /* Drivers without the bulk stats (the test driver) still answer this,
+     * but a domain in a migration job would make it wait for the job: keep
+     * what is known until the migration is over. */
+    bool migrating = vm->target >= 0;
+    if (!haveCpu && migrating) {
+        lvm->seen = true;
+        return;
+    }
+    if (!migrating && (!haveCpu || !vcpus || !balloon) && virDomainGetInfo(rec->dom, &info) == 0) {
         if (!haveCpu) cpu = info.cpuTime;
         if (!vcpus) vcpus = info.nrVirtCpu;
         if (!balloon) balloon = info.maxMem;
     }
+    if (!vcpus) vcpus = (unsigned)vm->vcpus;
+    if (!balloon) balloon = (unsigned long long)(vm->ramMb * 1024);
     vm->vcpus = vcpus ? (int)vcpus : 1;
     vm->cpu = vm->vcpus;
     vm->ramMb = balloon / 1024.0;
@@ -143,8 +156,11 @@ static void readHost(LvCloud *s, int h, double now) {
     virDomainStatsRecordPtr *recs = NULL;
     unsigned stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_VCPU |
                      VIR_DOMAIN_STATS_BALLOON;
+    /* NOWAIT: a domain busy in a migration job reports what it can now,
+     * instead of blocking the daemon's loop until the job ends. */
     int n = virConnectGetAllDomainStats(host->conn, stats, &recs,
-                                        VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+                                        VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE |
+                                            VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
     for (int k = 0; k < n; k++)
         readRecord(s, h, recs[k], now);
     if (recs) virDomainStatsRecordListFree(recs);
@@ -159,18 +175,49 @@ static void dropVm(LvCloud *s, int i) {
     v->nvms--;
 }
 
+/* Hybrid switches to post-copy once pre-copy has had this many passes over
+ * memory without finishing: the first pass moves the bulk, the next ones
+ * show whether the dirty set shrinks. */
+#define HYBRID_PRECOPY_ROUNDS 3
+
+/* Post-copy and hybrid modes: ask QEMU to switch to post-copy while the
+ * migration thread waits in virDomainMigrateToURI3. */
+static void steerPostcopy(LvMigration *m) {
+    virDomainPtr dom = virDomainLookupByUUIDString(m->src, m->uuid);
+    if (!dom) return;
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = VIR_DOMAIN_JOB_NONE;
+    unsigned long long rounds = 0;
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) == 0 &&
+        type == VIR_DOMAIN_JOB_UNBOUNDED) {
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &rounds);
+        /* QEMU accepts the switch only once the migration is under way:
+         * after the first pass over memory has begun. */
+        bool now = rounds >= (m->mode == MIGRATE_POSTCOPY ? 1 : HYBRID_PRECOPY_ROUNDS);
+        if (now && virDomainMigrateStartPostCopy(dom, 0) == 0) m->switched = true;
+    }
+    virTypedParamsFree(params, nparams);
+    virDomainFree(dom);
+}
+
 static void collectMigrations(LvCloud *s) {
     for (LvMigration **p = &s->migrations; *p;) {
         LvMigration *m = *p;
-        if (!m->done) {
+        if (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE)) {
             p = &m->next;
             continue;
         }
         pthread_join(m->thread, NULL);
+        s->postcopySwitches += m->switched;
         int i = findVm(s, m->uuid);
         if (i >= 0) {
             s->base.view.vms[i].target = -1;
             if (m->rc == 0) s->base.view.vms[i].host = m->target;
+        }
+        if (m->rc != 0) {
+            s->base.view.migrationFailures++;
+            snprintf(s->base.view.lastMigrationError, sizeof(s->base.view.lastMigrationError),
+                     "migration of %s failed: %.150s", m->uuid, m->error);
         }
         *p = m->next;
         free(m);
@@ -225,19 +272,36 @@ static int lvRefresh(Cloud *c) {
     return 0;
 }
 
+/* Post-copy and hybrid: watch the job while the migration thread waits in
+ * virDomainMigrateToURI3, and switch when it is time. */
+static void *steerThread(void *arg) {
+    LvMigration *m = arg;
+    while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE) && !m->switched) {
+        steerPostcopy(m);
+        usleep(100000);
+    }
+    return NULL;
+}
+
 static void *migrationThread(void *arg) {
     LvMigration *m = arg;
+    pthread_t steer;
+    bool steering = m->mode != MIGRATE_PRECOPY && pthread_create(&steer, NULL, steerThread, m) == 0;
     virDomainPtr dom = virDomainLookupByUUIDString(m->src, m->uuid);
     if (!dom) {
         m->rc = -1;
         snprintf(m->error, sizeof(m->error), "%s", lvError());
-        m->done = 1;
+        __atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+        if (steering) pthread_join(steer, NULL);
         return NULL;
     }
     virTypedParameterPtr params = NULL;
     int nparams = 0, maxparams = 0;
     if (m->migUri[0])
         virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, m->migUri);
+    if (m->bandwidthMiBs)
+        virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                m->bandwidthMiBs);
     unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
                      VIR_MIGRATE_UNDEFINE_SOURCE;
     if (m->mode != MIGRATE_PRECOPY) flags |= VIR_MIGRATE_POSTCOPY;
@@ -246,6 +310,7 @@ static void *migrationThread(void *arg) {
     virTypedParamsFree(params, nparams);
     virDomainFree(dom);
     __atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+    if (steering) pthread_join(steer, NULL);
     return NULL;
 }
 
@@ -266,6 +331,7 @@ static int lvMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     m->src = s->hosts[vm->host].conn;
     snprintf(m->uuid, sizeof(m->uuid), "%s", s->vms[vmi].uuid);
     snprintf(m->destUri, sizeof(m->destUri), "%s", s->hosts[target].spec.uri);
+    m->bandwidthMiBs = s->hosts[vm->host].spec.bandwidthMiBs;
     if (s->hosts[target].spec.migrationUri)
         snprintf(m->migUri, sizeof(m->migUri), "%s", s->hosts[target].spec.migrationUri);
     if (pthread_create(&m->thread, NULL, migrationThread, m) != 0) {
@@ -322,6 +388,10 @@ static const CloudDriver libvirtDriver = {
     .powerOff = lvNoPower,
     .close = lvClose,
 };
+
+long libvirtCloudPostcopySwitches(const Cloud *c) {
+    return ((const LvCloud *)c)->postcopySwitches;
+}
 
 Cloud *libvirtCloudOpen(const LibvirtHostSpec *hosts, int n) {
     if (n < 1) {

@@ -13,14 +13,19 @@
 #include "cloud.h"
 
 typedef struct LibvirtHostSpec {
-    const char *name;         /* geyser's name for the host */
-    const char *uri;          /* libvirt URI, e.g. qemu+tcp://10.0.0.1/system */
-    const char *migrationUri; /* where QEMU sends migration data, or NULL */
-    const ServerType *type;   /* for its power model; may be NULL */
+    const char *name;            /* geyser's name for the host */
+    const char *uri;             /* libvirt URI, e.g. qemu+tcp://10.0.0.1/system */
+    const char *migrationUri;    /* where QEMU sends migration data, or NULL */
+    const ServerType *type;      /* for its power model; may be NULL */
+    unsigned long bandwidthMiBs; /* cap on migrations leaving it, MiB/s; 0 = none */
 } LibvirtHostSpec;
 
 /* Opens every connection; a host that does not answer starts off (and is
  * retried at each refresh). NULL with an error if no host answers. */
 Cloud *libvirtCloudOpen(const LibvirtHostSpec *hosts, int n);
+
+/* How many migrations were switched to post-copy (post-copy and hybrid
+ * modes), for tests and metrics. */
+long libvirtCloudPostcopySwitches(const Cloud *c);
 
 #endif

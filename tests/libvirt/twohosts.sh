@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Two libvirt "hosts" on one machine, for the integration tests: each runs
+# its own libvirtd in its own network and mount namespace (with its own
+# host_uuid), joined by a veth pair, QEMU guests under TCG (nested KVM does
+# not work here) running as root so that post-copy (userfaultfd) works.
+#
+#   twohosts.sh up DIR      set up, build the guest, start both daemons;
+#                           writes DIR/env (NS_A, NS_B, URI_A, URI_B, ...)
+#   twohosts.sh guest DIR NAME busy|idle MEM_MB   define and start a guest on host A
+#   twohosts.sh down DIR    destroy guests, stop the daemons by PID, remove
+#                           the namespaces; safe to run twice
+# Everything lives under DIR; the namespaces are named after DIR's id, so
+# concurrent runs do not collide.
+set -euo pipefail
+
+cmd=${1:?usage: twohosts.sh up|guest|down DIR ...}
+dir=${2:?usage: twohosts.sh up|guest|down DIR ...}
+id=$(basename "$dir" | tr -cd 'a-zA-Z0-9' | tail -c 8)
+nsA=gya$id nsB=gyb$id
+net=10.213.$(( $$ % 200 + 20 ))
+
+virshIn() { local ns=$1 uri=$2; shift 2; ip netns exec "$ns" virsh -q -c "$uri" "$@"; }
+
+buildGuest() {
+  local g=$dir/guest
+  rm -rf "$g" && mkdir -p "$g"/initrd/{bin,proc,sys,dev}
+  cp /usr/bin/busybox "$g/initrd/bin/busybox"
+  cat >"$g/initrd/init" <<'EOI'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
+echo "GUEST-INIT-STARTED"
+# geyser.busy=1 on the kernel command line: keep one vCPU busy.
+if /bin/busybox grep -q 'geyser.busy=1' /proc/cmdline; then
+  (while :; do :; done) &
+fi
+i=0
+while true; do i=$((i+1)); echo "tick $i"; /bin/busybox sleep 1; done
+EOI
+  chmod +x "$g/initrd/init"
+  (cd "$g/initrd" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >"$g/initrd.img")
+  cp "$(ls /boot/vmlinuz-*-amd64 | tail -1)" "$g/vmlinuz"
+}
+
+hostConfig() { # n ip
+  local h=$dir/h$1
+  mkdir -p "$h"/{run,lib,log,cache} && cp -a /etc/libvirt "$h/etc"
+  mkdir -p "$h"/lib/{qemu,images,boot} "$h/cache/qemu" "$h/log/qemu"
+  cat >"$h/etc/libvirtd.conf" <<EOC
+listen_tls = 0
+listen_tcp = 1
+auth_tcp = "none"
+listen_addr = "$2"
+host_uuid = "00000000-0000-4000-8000-00000000000$1"
+log_outputs = "2:file:/var/log/libvirt/libvirtd.log"
+EOC
+  cat >"$h/etc/qemu.conf" <<EOC
+user = "root"
+group = "root"
+stdio_handler = "file"
+remember_owner = 0
+migration_address = "$2"
+migration_host = "$2"
+EOC
+}
+
+startDaemon() { # n ns
+  local h=$dir/h$1
+  ip netns exec "$2" unshare -m --propagation private bash -c "
+    mount --bind $h/run /run/libvirt
+    mount --bind $h/lib /var/lib/libvirt
+    mount --bind $h/log /var/log/libvirt
+    mount --bind $h/cache /var/cache/libvirt
+    mount --bind $h/etc /etc/libvirt
+    exec /usr/sbin/libvirtd --listen --pid-file $h/libvirtd.pid
+  " >"$h/daemon.out" 2>&1 &
+  echo $! >"$h/daemon.pid"
+}
+
+waitDaemon() { # ns uri
+  for _ in $(seq 120); do
+    virshIn "$1" "$2" version >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "twohosts: libvirtd at $2 did not come up" >&2
+  return 1
+}
+
+up() {
+  mkdir -p "$dir"
+  # Mount points for each daemon's private state; made here when libvirt's
+  # system package (which would make them) is not installed, removed after.
+  for m in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
+    [ -d "$m" ] || { mkdir -p "$m" && echo "$m" >>"$dir/made-dirs"; }
+  done
+  ip netns add "$nsA"
+  ip netns add "$nsB"
+  ip link add "v$nsA" type veth peer name "v$nsB"
+  ip link set "v$nsA" netns "$nsA"
+  ip link set "v$nsB" netns "$nsB"
+  ip -n "$nsA" addr add "$net.1/24" dev "v$nsA"
+  ip -n "$nsB" addr add "$net.2/24" dev "v$nsB"
+  for ns in "$nsA" "$nsB"; do ip -n "$ns" link set lo up; done
+  ip -n "$nsA" link set "v$nsA" up
+  ip -n "$nsB" link set "v$nsB" up
+  hostConfig 1 "$net.1"
+  hostConfig 2 "$net.2"
+  buildGuest
+  startDaemon 1 "$nsA"
+  waitDaemon "$nsA" "qemu+tcp://$net.1/system"
+  # The second daemon reuses the first one's QEMU capability probe (8 s saved).
+  cp -a "$dir/h1/cache/qemu/." "$dir/h2/cache/qemu/" 2>/dev/null || true
+  startDaemon 2 "$nsB"
+  waitDaemon "$nsB" "qemu+tcp://$net.2/system"
+  cat >"$dir/env" <<EOE
+NS_A=$nsA
+NS_B=$nsB
+URI_A=qemu+tcp://$net.1/system
+URI_B=qemu+tcp://$net.2/system
+GUEST_DIR=$dir/guest
+EOE
+}
+
+guest() { # name busy|idle mem
+  local name=$3 mode=$4 mem=${5:-128}
+  . "$dir/env"
+  local busy=""; [ "$mode" = busy ] && busy="geyser.busy=1"
+  cat >"$dir/$name.xml" <<EOX
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$mem</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$GUEST_DIR/vmlinuz</kernel>
+    <initrd>$GUEST_DIR/initrd.img</initrd>
+    <cmdline>console=ttyS0 panic=-1 quiet $busy</cmdline>
+  </os>
+  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>
+  <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='file'><source path='$dir/$name.serial' append='on'/><target port='0'/></serial>
+    <console type='file'><source path='$dir/$name.serial' append='on'/><target type='serial' port='0'/></console>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOX
+  virshIn "$NS_A" "$URI_A" define "$dir/$name.xml" >/dev/null
+  virshIn "$NS_A" "$URI_A" start "$name" >/dev/null
+}
+
+down() {
+  if [ -f "$dir/env" ]; then
+    . "$dir/env"
+    for pair in "$NS_A $URI_A" "$NS_B $URI_B"; do
+      set -- $pair
+      for d in $(virshIn "$1" "$2" list --name 2>/dev/null); do virshIn "$1" "$2" destroy "$d" >/dev/null 2>&1 || true; done
+    done
+  fi
+  for n in 1 2; do
+    local pidf=$dir/h$n/daemon.pid
+    [ -s "$pidf" ] || continue
+    local p; p=$(cat "$pidf")
+    kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    rm -f "$pidf"
+  done
+  ip netns del "$nsA" 2>/dev/null || true
+  ip netns del "$nsB" 2>/dev/null || true
+  if [ -f "$dir/made-dirs" ]; then
+    while read -r m; do rmdir "$m" 2>/dev/null || true; done <"$dir/made-dirs"
+    rm -f "$dir/made-dirs"
+  fi
+}
+
+case "$cmd" in
+  up) up ;;
+  guest) guest "$@" ;;
+  down) down ;;
+  *) echo "twohosts.sh: unknown command '$cmd'" >&2; exit 2 ;;
+esac
