@@ -16,8 +16,12 @@ fi
 "$here/libvirt/twohosts.sh" guest "$lvdir" gy-busy busy 128 && pass || fail "busy guest"
 "$here/libvirt/twohosts.sh" guest "$lvdir" gy-idle idle 128 && pass || fail "idle guest"
 . "$lvdir/env"
-# Let the guests boot before measuring them.
-for _ in $(seq 60); do grep -q GUEST-INIT-STARTED "$lvdir/gy-busy.serial" 2>/dev/null && break; sleep 0.5; done
+# Let both guests finish booting before measuring them: a booting guest is
+# busy whatever it will do next.
+for g in gy-busy gy-idle; do
+  for _ in $(seq 120); do grep -q GUEST-INIT-STARTED "$lvdir/$g.serial" 2>/dev/null && break; sleep 0.5; done
+done
+sleep 2
 if ip netns exec "$NS_A" "$live" "$URI_A" "$URI_B"; then pass; else fail "libvirt_live checks"; fi
 # The guest kept running across both moves: its ticks go on in the log.
 before=$(grep -c tick "$lvdir/gy-busy.serial"); sleep 2; after=$(grep -c tick "$lvdir/gy-busy.serial")

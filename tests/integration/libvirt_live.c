@@ -60,7 +60,8 @@ int main(int argc, char **argv) {
     if (!c) return testSummary("libvirt_live");
     CHECK(c->view.nvms == 2);
     CHECK(c->view.hosts[2].state == HOST_OFF);
-    sleep(3);
+    CHECK(cloudRefresh(c) == 0);
+    sleep(5); /* utilization is the CPU-time delta between two refreshes */
     CHECK(cloudRefresh(c) == 0);
     int busy = vmNamed(&c->view, "gy-busy"), idle = vmNamed(&c->view, "gy-idle");
     CHECK(busy >= 0 && idle >= 0);
@@ -68,8 +69,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "utilization: busy %.2f, idle %.2f; host a %.2f of %.0f CPUs\n",
             c->view.vms[busy].util, c->view.vms[idle].util, hostUtil(&c->view.hosts[0]),
             c->view.hosts[0].capacity);
-    CHECK(c->view.vms[busy].util > 0.2);
-    CHECK(c->view.vms[busy].util > c->view.vms[idle].util + 0.1);
+    CHECK(c->view.vms[busy].util > 0.3);
+    CHECK(c->view.vms[busy].util > c->view.vms[idle].util);
     CHECK(c->view.vms[busy].host == 0 && c->view.vms[idle].host == 0);
 
     /* A dead destination: the migration fails, the VM stays on a. */
