@@ -21,6 +21,8 @@ int cmdServe(int argc, char **argv);
 void cmdServeHelp(FILE *f);
 int cmdPlan(int argc, char **argv);
 void cmdPlanHelp(FILE *f);
+int cmdShift(int argc, char **argv);
+void cmdShiftHelp(FILE *f);
 
 struct Scenario;
 /* The scenario named on the command line (NULL name: synthetic, or
