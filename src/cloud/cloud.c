@@ -1,6 +1,7 @@
 /* cloud.c - helpers over the cloud data model shared by every backend. */
 #include "cloud.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -52,6 +53,20 @@ int migrationModeParse(const char *s, MigrationMode *out) {
         }
     }
     return ERR("unknown migration mode '%s' (expected precopy, postcopy or hybrid)", s);
+}
+
+void cloudViewRelease(CloudView *v) {
+    for (int h = 0; h < v->nhosts; h++)
+        free(v->hosts[h].name);
+    for (int i = 0; i < v->nvms; i++) {
+        free(v->vms[i].name);
+        free(v->vms[i].project);
+    }
+    free(v->hosts);
+    free(v->vms);
+    v->hosts = NULL;
+    v->vms = NULL;
+    v->nhosts = v->nvms = 0;
 }
 
 void cloudClose(Cloud *c) {

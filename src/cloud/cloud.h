@@ -121,4 +121,8 @@ static inline int cloudRefresh(Cloud *c) {
 }
 void cloudClose(Cloud *c);
 
+/* Free what a view owns (host and VM names, projects, the arrays): for
+ * backends' close(). */
+void cloudViewRelease(CloudView *v);
+
 #endif

@@ -364,16 +364,9 @@ static void lvClose(Cloud *c) {
         pthread_join(m->thread, NULL);
         free(m);
     }
-    for (int h = 0; h < c->view.nhosts; h++) {
+    for (int h = 0; h < c->view.nhosts; h++)
         if (s->hosts[h].conn) virConnectClose(s->hosts[h].conn);
-        free(c->view.hosts[h].name);
-    }
-    for (int i = 0; i < c->view.nvms; i++) {
-        free(c->view.vms[i].name);
-        free(c->view.vms[i].project);
-    }
-    free(c->view.hosts);
-    free(c->view.vms);
+    cloudViewRelease(&c->view);
     free(s->hosts);
     free(s->vms);
     free(s);

@@ -272,14 +272,7 @@ static int simPowerOff(Cloud *c, int h) {
 
 static void simClose(Cloud *c) {
     SimCloud *s = sim(c);
-    for (int h = 0; h < c->view.nhosts; h++)
-        free(c->view.hosts[h].name);
-    for (int i = 0; i < c->view.nvms; i++) {
-        free(c->view.vms[i].name);
-        free(c->view.vms[i].project);
-    }
-    free(c->view.hosts);
-    free(c->view.vms);
+    cloudViewRelease(&c->view);
     free(s->hs);
     free(s->vs);
     free(s->heap);
