@@ -12,6 +12,9 @@
 const CliCommand cliCommands[] = {
     {"simulate", "run the controller on a simulated cloud and report energy and SLA metrics",
      cmdSimulate, cmdSimulateHelp},
+    {"collect",
+     "read power meters (hwmon, RAPL, IPMI, Redfish, exec, model, sim) and print samples",
+     cmdCollect, cmdCollectHelp},
     {NULL, NULL, NULL, NULL},
 };
 
