@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libjansson-dev                                 # JSON output
+  libinih-dev                                    # meter configuration (INI)
+  libcurl4-openssl-dev                           # Redfish meters
+  python3 openssl                                # Redfish test fixture (HTTP and TLS)
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks

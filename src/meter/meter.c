@@ -12,11 +12,11 @@
 #include "err.h"
 #include "util.h"
 
-extern const MeterDriver meterHwmon, meterRapl, meterExec, meterModel, meterSim;
+extern const MeterDriver meterHwmon, meterRapl, meterExec, meterRedfish, meterModel, meterSim;
 
 /* The registry: one line per driver. */
 const MeterDriver *const meterDrivers[] = {
-    &meterHwmon, &meterRapl, &meterExec, &meterModel, &meterSim, NULL,
+    &meterHwmon, &meterRapl, &meterExec, &meterRedfish, &meterModel, &meterSim, NULL,
 };
 
 const MeterDriver *meterDriverFind(const char *name) {
