@@ -8,6 +8,8 @@ packages=(
   libjansson-dev                                 # JSON output
   libinih-dev                                    # meter configuration (INI)
   libcurl4-openssl-dev                           # Redfish meters
+  libfreeipmi-dev                                # IPMI meters
+  openipmi                                       # ipmi_sim, the BMC of the IPMI tests
   python3 openssl                                # Redfish test fixture (HTTP and TLS)
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks

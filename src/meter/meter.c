@@ -12,11 +12,12 @@
 #include "err.h"
 #include "util.h"
 
-extern const MeterDriver meterHwmon, meterRapl, meterExec, meterRedfish, meterModel, meterSim;
+extern const MeterDriver meterHwmon, meterRapl, meterExec, meterIpmi, meterRedfish, meterModel,
+    meterSim;
 
 /* The registry: one line per driver. */
 const MeterDriver *const meterDrivers[] = {
-    &meterHwmon, &meterRapl, &meterExec, &meterRedfish, &meterModel, &meterSim, NULL,
+    &meterHwmon, &meterRapl, &meterExec, &meterIpmi, &meterRedfish, &meterModel, &meterSim, NULL,
 };
 
 const MeterDriver *meterDriverFind(const char *name) {
