@@ -16,6 +16,7 @@
  * privilege (user | operator | admin, default admin), cipher (default 3),
  * mode (auto | dcmi | sensor, default auto), sensor (SDR id string). */
 #include <freeipmi/freeipmi.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@
 #include "err.h"
 #include "meter.h"
 #include "util.h"
+
+static pthread_mutex_t ipmiSdrLock = PTHREAD_MUTEX_INITIALIZER;
 
 typedef enum { IPMI_MODE_AUTO, IPMI_MODE_DCMI, IPMI_MODE_SENSOR } IpmiMode;
 
@@ -136,7 +139,17 @@ out:
 }
 
 static int ipmiSensor(Ipmi *p, ipmi_ctx_t ctx, double *w) {
-    if (!p->reclen && ipmiFindSensor(p, ctx) < 0) return -1;
+    /* A new SDR reservation cancels the one in use, so two meters fetching
+     * the SDR of one BMC at once fail each other ("internal IPMI error",
+     * seen with ipmi_sim): fetches are serialised within geyser (a one-off
+     * per instance), and retried a little later against other clients. */
+    for (int attempt = 0; attempt < 3 && !p->reclen; attempt++) {
+        if (attempt) usleep(100000 * (useconds_t)attempt);
+        pthread_mutex_lock(&ipmiSdrLock);
+        int rc = ipmiFindSensor(p, ctx);
+        pthread_mutex_unlock(&ipmiSdrLock);
+        if (rc < 0 && attempt == 2) return -1;
+    }
     ipmi_sensor_read_ctx_t srd = ipmi_sensor_read_ctx_create(ctx);
     if (!srd) return ERR("out of memory for the sensor context");
     uint8_t raw;
