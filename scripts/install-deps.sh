@@ -11,6 +11,11 @@ packages=(
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   busybox-static linux-image-amd64 cpio iproute2 # real libvirt hosts and guests in tests
   curl prometheus                                # tests scrape the daemon for real
+  libinih-dev                                    # meter configuration (INI)
+  libcurl4-openssl-dev                           # Redfish meters
+  libfreeipmi-dev                                # IPMI meters
+  openipmi                                       # ipmi_sim, the BMC of the IPMI tests
+  python3 openssl                                # Redfish test fixture (HTTP and TLS)
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks

@@ -17,6 +17,8 @@ extern const CliCommand cliCommands[];
 
 int cmdSimulate(int argc, char **argv);
 void cmdSimulateHelp(FILE *f);
+int cmdCollect(int argc, char **argv);
+void cmdCollectHelp(FILE *f);
 int cmdServe(int argc, char **argv);
 void cmdServeHelp(FILE *f);
 int cmdPlan(int argc, char **argv);

@@ -18,6 +18,9 @@ const CliCommand cliCommands[] = {
      cmdPlanHelp},
     {"shift", "place deferrable jobs in the cheapest, greenest or most renewable hours", cmdShift,
      cmdShiftHelp},
+    {"collect",
+     "read power meters (hwmon, RAPL, IPMI, Redfish, exec, model, sim) and print samples",
+     cmdCollect, cmdCollectHelp},
     {NULL, NULL, NULL, NULL},
 };
 

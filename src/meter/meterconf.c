@@ -1,0 +1,190 @@
+/* meterconf.c - the INI reader for meter instances (inih underneath; lines
+ * are counted by our own reader, as Debian's inih has no line numbers in its
+ * handler). */
+#include "meterconf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "util.h"
+
+typedef struct ConfReader {
+    const char *text;
+    const char *origin;
+    int line;
+    bool failed;
+    MeterConfSet *set;
+} ConfReader;
+
+static char *confReadLine(char *str, int num, void *stream) {
+    ConfReader *r = stream;
+    if (!*r->text || num < 2) return NULL;
+    const char *nl = strchr(r->text, '\n');
+    size_t len = nl ? (size_t)(nl - r->text) + 1 : strlen(r->text);
+    if (len > (size_t)num - 1) len = (size_t)num - 1;
+    memcpy(str, r->text, len);
+    str[len] = '\0';
+    r->text += len;
+    r->line++;
+    return str;
+}
+
+/* `meter "name"` or `meter:name` -> name; NULL when it is not a meter. */
+static char *confSectionName(const char *section) {
+    if (strStartsWith(section, "meter:")) return xstrdup(section + 6);
+    if (strStartsWith(section, "meter ")) {
+        const char *q = strchr(section, '"');
+        const char *e = q ? strrchr(section, '"') : NULL;
+        if (q && e > q + 1) return xstrndup(q + 1, (size_t)(e - q - 1));
+    }
+    return NULL;
+}
+
+static int confHandler(void *user, const char *section, const char *name, const char *value) {
+    ConfReader *r = user;
+    MeterConfSet *s = r->set;
+    if (r->failed) return 0;
+    if (!name)
+        return 1; /* a section header alone (inih >= 50 with INI_CALL_HANDLER_ON_NEW_SECTION) */
+    MeterConf *c = s->n ? &s->confs[s->n - 1] : NULL;
+    char *inst = confSectionName(section);
+    if (!inst) {
+        r->failed = true;
+        ERR("%s:%d: key '%s' is outside a [meter \"name\"] or [meter:name] section "
+            "(section '%s')",
+            r->origin, r->line, name, section);
+        return 0;
+    }
+    if (!*inst) {
+        free(inst);
+        r->failed = true;
+        ERR("%s:%d: meter section with an empty name", r->origin, r->line);
+        return 0;
+    }
+    if (!c || strcmp(c->name, inst) != 0) {
+        for (int i = 0; i < s->n; i++)
+            if (strcmp(s->confs[i].name, inst) == 0) {
+                r->failed = true;
+                ERR("%s:%d: meter '%s' is defined twice (first at line %d)", r->origin, r->line,
+                    inst, s->confs[i].line);
+                free(inst);
+                return 0;
+            }
+        growArray((void **)&s->confs, sizeof(*s->confs), &s->cap, (size_t)s->n + 1);
+        c = &s->confs[s->n++];
+        memset(c, 0, sizeof(*c));
+        c->name = inst;
+        c->origin = xstrdup(r->origin);
+        c->line = r->line; /* the first key's line: inih reports no header line */
+        inst = NULL;
+    }
+    free(inst);
+    for (int i = 0; i < c->nkeys; i++)
+        if (strcmp(c->keys[i].key, name) == 0) {
+            r->failed = true;
+            ERR("%s:%d: meter '%s': key '%s' given twice (first at line %d)", r->origin, r->line,
+                c->name, name, c->keys[i].line);
+            return 0;
+        }
+    growArray((void **)&c->keys, sizeof(*c->keys), &c->capKeys, (size_t)c->nkeys + 1);
+    c->keys[c->nkeys++] = (MeterKey){xstrdup(name), xstrdup(value), r->line, false};
+    return 1;
+}
+
+int meterConfParse(const char *text, const char *origin, MeterConfSet *out) {
+    memset(out, 0, sizeof(*out));
+    ConfReader r = {.text = text, .origin = origin, .set = out};
+    int rc = ini_parse_stream(confReadLine, &r, confHandler, &r);
+    if (r.failed) goto fail;
+    if (rc > 0) {
+        ERR("%s:%d: syntax error (expected [meter \"name\"], key = value or a comment)", origin,
+            rc);
+        goto fail;
+    }
+    if (rc < 0) {
+        ERR("%s: cannot be parsed (out of memory)", origin);
+        goto fail;
+    }
+    return 0;
+fail:
+    meterConfSetFree(out);
+    return -1;
+}
+
+static bool confHasSecret(const MeterConfSet *s) {
+    for (int i = 0; i < s->n; i++)
+        for (int k = 0; k < s->confs[i].nkeys; k++)
+            if (meterKeyIsSecret(s->confs[i].keys[k].key)) return true;
+    return false;
+}
+
+int meterConfLoad(const char *path, MeterConfSet *out) {
+    memset(out, 0, sizeof(*out));
+    FILE *f = fopen(path, "r");
+    char *text = NULL;
+    struct stat st;
+    if (!f) return ERR("cannot open meter configuration %s: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) < 0 || st.st_size > (1 << 20)) {
+        ERR("%s: not a readable configuration file of at most 1 MiB", path);
+        goto fail;
+    }
+    text = xmalloc((size_t)st.st_size + 1);
+    size_t n = fread(text, 1, (size_t)st.st_size, f);
+    text[n] = '\0';
+    if (meterConfParse(text, path, out) < 0) goto fail;
+    if (confHasSecret(out) && (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH))) {
+        meterConfSetFree(out);
+        ERR("%s holds a password but is accessible to group or others (mode %03o); "
+            "run chmod 600 %s",
+            path, (unsigned)(st.st_mode & 0777), path);
+        goto fail;
+    }
+    free(text);
+    fclose(f);
+    return 0;
+fail:
+    free(text);
+    fclose(f);
+    return -1;
+}
+
+void meterConfSetFree(MeterConfSet *s) {
+    if (!s) return;
+    for (int i = 0; i < s->n; i++) {
+        MeterConf *c = &s->confs[i];
+        for (int k = 0; k < c->nkeys; k++) {
+            free(c->keys[k].key);
+            free(c->keys[k].value);
+        }
+        free(c->keys);
+        free(c->name);
+        free(c->origin);
+    }
+    free(s->confs);
+    memset(s, 0, sizeof(*s));
+}
+
+Meter **meterConfBuild(MeterConfSet *s, int *n) {
+    Meter **m = xcalloc((size_t)s->n + 1, sizeof(*m));
+    for (int i = 0; i < s->n; i++) {
+        m[i] = meterCreate(&s->confs[i]);
+        if (!m[i]) {
+            meterListFree(m, i);
+            return NULL;
+        }
+    }
+    *n = s->n;
+    return m;
+}
+
+void meterListFree(Meter **m, int n) {
+    if (!m) return;
+    for (int i = 0; i < n; i++)
+        meterFree(m[i]);
+    free(m);
+}
