@@ -10,8 +10,10 @@
 
 extern const PowerActuatorDriver actuatorWol;
 extern const PowerActuatorDriver actuatorExec;
+extern const PowerActuatorDriver actuatorIpmi;
 
-const PowerActuatorDriver *const actuatorRegistry[] = {&actuatorWol, &actuatorExec, NULL};
+const PowerActuatorDriver *const actuatorRegistry[] = {&actuatorWol, &actuatorExec, &actuatorIpmi,
+                                                       NULL};
 
 const char *powerStatusName(PowerStatus s) {
     switch (s) {
@@ -56,7 +58,7 @@ PowerActuator *actuatorCreate(const char *driver, const ActuatorKey *keys, size_
         snprintf(a->name, sizeof(a->name), "%s", origin);
         return a;
     }
-    ERR("%s: unknown power actuator '%s' (known: wol, exec)", origin, driver);
+    ERR("%s: unknown power actuator '%s' (known: wol, exec, ipmi)", origin, driver);
     return NULL;
 }
 
