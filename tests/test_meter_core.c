@@ -257,6 +257,34 @@ static void testPollerRound(void) {
     pollerFree(p);
 }
 
+static void *stopLater(void *arg) {
+    usleep(100000);
+    pollerStop(arg);
+    return NULL;
+}
+
+static void testPollerStop(void) {
+    FakeMeter good = {0};
+    Meter m = {.name = "good",
+               .host = "h",
+               .drv = &fakeDriver,
+               .state = &good,
+               .interval = 100,
+               .timeout = 1};
+    Meter *mp[1] = {&m};
+    Poller *p = pollerCreate(mp, 1, 1, countSink, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, stopLater, p);
+    double t0 = nowMonotonic();
+    pollerRun(p, 30); /* idle for 100 s between reads: only pollerStop ends it early */
+    CHECK(nowMonotonic() - t0 < 29);
+    pthread_join(t, NULL);
+    MeterStatus s;
+    pollerStatus(p, 0, &s);
+    CHECK(s.reads == 1 && s.up);
+    pollerFree(p);
+}
+
 static void testProcStat(void) {
     char dir[256], path[300];
     snprintf(dir, sizeof(dir), "%s/proc", tmpDir);
@@ -288,6 +316,7 @@ int main(void) {
     RUN(testBackoff);
     RUN(testPollerIsolation);
     RUN(testPollerRound);
+    RUN(testPollerStop);
     RUN(testProcStat);
     rmdir(tmpDir);
     return testSummary("test_meter_core");

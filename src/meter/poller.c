@@ -245,16 +245,17 @@ void pollerRun(Poller *p, double seconds) {
             else if (sl->st.nextDue < wake)
                 wake = sl->st.nextDue;
         }
-        /* Wake at least every 0.2 s so that pollerStop is honoured. */
-        if (wake > now + 0.2) wake = now + 0.2;
-        pollerWait(p, wake);
+        pollerWait(p, wake); /* a finished read or pollerStop wakes it early */
     }
     __atomic_store_n(&p->stop, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&p->lock);
 }
 
 void pollerStop(Poller *p) {
+    pthread_mutex_lock(&p->lock);
     __atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&p->done);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void pollerStatus(Poller *p, int i, MeterStatus *out) {
