@@ -1,8 +1,12 @@
 /* drv_redfish.c - meter driver for a BMC's Redfish service (libcurl +
- * jansson). It reads the chassis' present draw from the newer
- * Chassis/{id}/EnvironmentMetrics (PowerWatts.Reading) and, where the
- * service lacks it (404), from the older Chassis/{id}/Power
- * (PowerControl[0].PowerConsumedWatts); whichever answered is kept.
+ * jansson). It reads the chassis' present draw from, in this order:
+ *   Chassis/{id}/EnvironmentMetrics   PowerWatts.Reading (newer services)
+ *   Chassis/{id}/PowerSubsystem       the sum of InputPowerWatts.Reading of
+ *                                     every PowerSupplies member's Metrics
+ *   Chassis/{id}/Power                PowerControl[0].PowerConsumedWatts
+ *                                     (the older schema, deprecated)
+ * moving on when a resource is absent (404) or, for EnvironmentMetrics,
+ * has no PowerWatts; the one that answered is tried first next time.
  *
  * Authentication is HTTP basic, or a Redfish session (POST to
  * SessionService/Sessions, then X-Auth-Token; renewed once on a 401 and
@@ -23,7 +27,7 @@
 #include "meter.h"
 #include "util.h"
 
-typedef enum { RF_AUTO, RF_ENVIRONMENT, RF_POWER } RedfishResource;
+typedef enum { RF_ENVIRONMENT, RF_SUBSYSTEM, RF_POWER } RedfishResource; /* tried in this order */
 
 typedef struct Redfish {
     char *url, *chassis, *user, *password, *cafile;
@@ -138,10 +142,8 @@ static int rfLogin(Redfish *r, double timeout) {
     return 0;
 }
 
-/* GET a chassis resource into *out (parsed). 1 when it does not exist. */
-static int rfGet(Redfish *r, const char *leaf, double timeout, json_t **out) {
-    char path[1024];
-    snprintf(path, sizeof(path), "/redfish/v1/Chassis/%s/%s", r->chassis, leaf);
+/* GET a resource into *out (parsed). 1 when it does not exist. */
+static int rfGetPath(Redfish *r, const char *path, double timeout, json_t **out) {
     for (int attempt = 0;; attempt++) {
         if (r->session && !r->token && rfLogin(r, timeout) < 0) return -1;
         RfBuf b = {0};
@@ -184,32 +186,88 @@ static int rfWatts(json_t *v, const char *path, const char *what, double *w) {
     return 0;
 }
 
-static int redfishRead(void *st, const MeterCtx *ctx) {
-    Redfish *r = st;
+static int rfGet(Redfish *r, const char *leaf, double timeout, json_t **out) {
+    char path[1024];
+    if (snprintf(path, sizeof(path), "/redfish/v1/Chassis/%s/%s", r->chassis, leaf) >=
+        (int)sizeof(path))
+        return ERR("chassis id too long");
+    return rfGetPath(r, path, timeout, out);
+}
+
+/* Each returns 1 when the service lacks the resource, 0 with *w, or -1. */
+static int rfReadEnvironment(Redfish *r, double timeout, double *w) {
     json_t *j = NULL;
-    double w = 0;
-    int rc = 1;
-    if (r->resource != RF_POWER) {
-        rc = rfGet(r, "EnvironmentMetrics", ctx->timeout, &j);
-        if (rc < 0) return -1;
-        if (rc == 0) {
-            r->resource = RF_ENVIRONMENT;
-            rc = rfWatts(json_object_get(json_object_get(j, "PowerWatts"), "Reading"),
-                         "EnvironmentMetrics", "PowerWatts.Reading", &w);
-        }
-    }
-    if (rc == 1) {
-        rc = rfGet(r, "Power", ctx->timeout, &j);
-        if (rc == 1)
-            return ERR("chassis %s has neither EnvironmentMetrics nor Power (HTTP 404)",
-                       r->chassis);
-        if (rc < 0) return -1;
-        r->resource = RF_POWER;
-        rc = rfWatts(json_object_get(json_array_get(json_object_get(j, "PowerControl"), 0),
-                                     "PowerConsumedWatts"),
-                     "Power", "PowerControl[0].PowerConsumedWatts", &w);
+    int rc = rfGet(r, "EnvironmentMetrics", timeout, &j);
+    if (rc == 0) {
+        json_t *v = json_object_get(json_object_get(j, "PowerWatts"), "Reading");
+        rc = json_is_number(v) ? 0 : 1; /* no chassis total here: try the supplies */
+        if (rc == 0) *w = json_number_value(v);
     }
     json_decref(j);
+    return rc;
+}
+
+/* The newer PowerSubsystem: the sum of every supply's InputPowerWatts. */
+static int rfReadSubsystem(Redfish *r, double timeout, double *w) {
+    json_t *list = NULL;
+    int rc = rfGet(r, "PowerSubsystem/PowerSupplies", timeout, &list);
+    if (rc != 0) return rc;
+    json_t *members = json_object_get(list, "Members");
+    size_t i;
+    json_t *m;
+    double sum = 0;
+    if (!json_is_array(members) || json_array_size(members) == 0)
+        rc = ERR("PowerSubsystem/PowerSupplies: no Members");
+    json_array_foreach(members, i, m) {
+        const char *id = json_string_value(json_object_get(m, "@odata.id"));
+        char path[1024];
+        json_t *metrics = NULL;
+        if (rc < 0) break;
+        if (!id || snprintf(path, sizeof(path), "%s/Metrics", id) >= (int)sizeof(path)) {
+            rc = ERR("PowerSubsystem/PowerSupplies: member %zu has no usable @odata.id", i);
+            break;
+        }
+        rc = rfGetPath(r, path, timeout, &metrics);
+        if (rc == 1) rc = ERR("GET %s: HTTP 404", path);
+        json_t *v = json_object_get(json_object_get(metrics, "InputPowerWatts"), "Reading");
+        if (rc == 0 && !json_is_number(v))
+            rc = ERR("%s: InputPowerWatts.Reading missing or not a number", path);
+        if (rc == 0) sum += json_number_value(v);
+        json_decref(metrics);
+    }
+    json_decref(list);
+    if (rc == 0) *w = sum;
+    return rc;
+}
+
+static int rfReadPower(Redfish *r, double timeout, double *w) {
+    json_t *j = NULL;
+    int rc = rfGet(r, "Power", timeout, &j);
+    if (rc == 0)
+        rc = rfWatts(json_object_get(json_array_get(json_object_get(j, "PowerControl"), 0),
+                                     "PowerConsumedWatts"),
+                     "Power", "PowerControl[0].PowerConsumedWatts", w);
+    json_decref(j);
+    return rc;
+}
+
+static int redfishRead(void *st, const MeterCtx *ctx) {
+    static int (*const readers[])(Redfish *, double, double *) = {
+        [RF_ENVIRONMENT] = rfReadEnvironment,
+        [RF_SUBSYSTEM] = rfReadSubsystem,
+        [RF_POWER] = rfReadPower,
+    };
+    Redfish *r = st;
+    double w = 0;
+    int rc = 1;
+    /* Start from the resource that answered last time; fall through the rest. */
+    for (int k = (int)r->resource; k <= RF_POWER && rc == 1; k++) {
+        rc = readers[k](r, ctx->timeout, &w);
+        if (rc == 0) r->resource = (RedfishResource)k;
+    }
+    if (rc == 1)
+        return ERR("chassis %s has none of EnvironmentMetrics, PowerSubsystem or Power (HTTP 404)",
+                   r->chassis);
     if (rc < 0) return -1;
     if (w < 0 || w > 1e6) return ERR("Redfish reported an implausible %g W", w);
     meterEmitWatts(ctx, NULL, w, METER_MEASURED);
