@@ -257,6 +257,44 @@ static void testPollerRound(void) {
     pollerFree(p);
 }
 
+/* One worker, held by a blocking meter: the other meter is reported as
+ * starved, not read late and not silently skipped. */
+static void testPollerStarved(void) {
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+    bool released = false;
+    FakeMeter good = {0},
+              blocking = {.mode = 2, .lock = &lock, .cond = &cond, .released = &released};
+    Meter m[2] = {
+        {.name = "blocking",
+         .host = "h",
+         .drv = &fakeDriver,
+         .state = &blocking,
+         .interval = 10,
+         .timeout = 5},
+        {.name = "good",
+         .host = "h",
+         .drv = &fakeDriver,
+         .state = &good,
+         .interval = 10,
+         .timeout = 0.05},
+    };
+    Meter *mp[2] = {&m[0], &m[1]};
+    sinkCount = 0;
+    Poller *p = pollerCreate(mp, 2, 1, countSink, NULL);
+    pollerRun(p, 1.0);
+    MeterStatus s;
+    pollerStatus(p, 1, &s);
+    CHECK(!s.up && s.reads == 1 && s.samples == 0);
+    CHECK_STR_CONTAINS(s.lastError, "no free reader");
+    pthread_mutex_lock(&lock);
+    released = true;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    pollerFree(p);
+    CHECK(sinkCount == 1); /* the blocking meter's own sample, in time (timeout 5 s) */
+}
+
 static void *stopLater(void *arg) {
     usleep(100000);
     pollerStop(arg);
@@ -317,6 +355,7 @@ int main(void) {
     RUN(testPollerIsolation);
     RUN(testPollerRound);
     RUN(testPollerStop);
+    RUN(testPollerStarved);
     RUN(testProcStat);
     rmdir(tmpDir);
     return testSummary("test_meter_core");
