@@ -396,7 +396,7 @@ fail:
 
 const MeterDriver meterRedfish = {
     .name = "redfish",
-    .summary = "Redfish Chassis EnvironmentMetrics or Power over HTTPS (basic or session auth)",
+    .summary = "Redfish chassis power (EnvironmentMetrics, PowerSubsystem, Power); basic/session",
     .create = redfishCreate,
     .read = redfishRead,
     .free = redfishFree,
