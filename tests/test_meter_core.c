@@ -73,8 +73,13 @@ static void testConfErrors(void) {
     CHECK_STR_CONTAINS(errLast(), "t.ini:3");
     CHECK_STR_CONTAINS(errLast(), "interval");
 
-    CHECK(buildText("[meter \"a\"]\ninterval = 1\n") < 0);
-    CHECK_STR_CONTAINS(errLast(), "needs the key 'driver'");
+    CHECK(buildText("; comment\n[meter \"a\"]\ninterval = 1\n") < 0);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:2: meter 'a' needs the key 'driver'");
+
+    CHECK(buildText("[meter \"a\"]\n\n[meter:b]\ndriver = exec\ncommand = true\n") < 0);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:1: section without keys");
+    CHECK(buildText("[meter:b]\ndriver = exec\ncommand = true\n[meter \"c\"]\n") < 0);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:4: section without keys");
 
     CHECK(buildText("[meter \"a\"]\ndriver = nosuch\n") < 0);
     CHECK_STR_CONTAINS(errLast(), "t.ini:2");
