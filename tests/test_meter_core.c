@@ -73,8 +73,13 @@ static void testConfErrors(void) {
     CHECK_STR_CONTAINS(errLast(), "t.ini:3");
     CHECK_STR_CONTAINS(errLast(), "interval");
 
-    CHECK(buildText("[meter \"a\"]\ninterval = 1\n") < 0);
-    CHECK_STR_CONTAINS(errLast(), "needs the key 'driver'");
+    CHECK(buildText("; comment\n[meter \"a\"]\ninterval = 1\n") < 0);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:2: meter 'a' needs the key 'driver'");
+
+    CHECK(buildText("[meter \"a\"]\n\n[meter:b]\ndriver = exec\ncommand = true\n") < 0);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:1: section without keys");
+    CHECK(buildText("[meter:b]\ndriver = exec\ncommand = true\n[meter \"c\"]\n") < 0);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:4: section without keys");
 
     CHECK(buildText("[meter \"a\"]\ndriver = nosuch\n") < 0);
     CHECK_STR_CONTAINS(errLast(), "t.ini:2");
@@ -257,6 +262,72 @@ static void testPollerRound(void) {
     pollerFree(p);
 }
 
+/* One worker, held by a blocking meter: the other meter is reported as
+ * starved, not read late and not silently skipped. */
+static void testPollerStarved(void) {
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+    bool released = false;
+    FakeMeter good = {0},
+              blocking = {.mode = 2, .lock = &lock, .cond = &cond, .released = &released};
+    Meter m[2] = {
+        {.name = "blocking",
+         .host = "h",
+         .drv = &fakeDriver,
+         .state = &blocking,
+         .interval = 10,
+         .timeout = 5},
+        {.name = "good",
+         .host = "h",
+         .drv = &fakeDriver,
+         .state = &good,
+         .interval = 10,
+         .timeout = 0.05},
+    };
+    Meter *mp[2] = {&m[0], &m[1]};
+    sinkCount = 0;
+    Poller *p = pollerCreate(mp, 2, 1, countSink, NULL);
+    pollerRun(p, 1.0);
+    MeterStatus s;
+    pollerStatus(p, 1, &s);
+    CHECK(!s.up && s.reads == 1 && s.samples == 0);
+    CHECK_STR_CONTAINS(s.lastError, "no free reader");
+    pthread_mutex_lock(&lock);
+    released = true;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    pollerFree(p);
+    CHECK(sinkCount == 1); /* the blocking meter's own sample, in time (timeout 5 s) */
+}
+
+static void *stopLater(void *arg) {
+    usleep(100000);
+    pollerStop(arg);
+    return NULL;
+}
+
+static void testPollerStop(void) {
+    FakeMeter good = {0};
+    Meter m = {.name = "good",
+               .host = "h",
+               .drv = &fakeDriver,
+               .state = &good,
+               .interval = 100,
+               .timeout = 1};
+    Meter *mp[1] = {&m};
+    Poller *p = pollerCreate(mp, 1, 1, countSink, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, stopLater, p);
+    double t0 = nowMonotonic();
+    pollerRun(p, 30); /* idle for 100 s between reads: only pollerStop ends it early */
+    CHECK(nowMonotonic() - t0 < 29);
+    pthread_join(t, NULL);
+    MeterStatus s;
+    pollerStatus(p, 0, &s);
+    CHECK(s.reads == 1 && s.up);
+    pollerFree(p);
+}
+
 static void testProcStat(void) {
     char dir[256], path[300];
     snprintf(dir, sizeof(dir), "%s/proc", tmpDir);
@@ -288,6 +359,8 @@ int main(void) {
     RUN(testBackoff);
     RUN(testPollerIsolation);
     RUN(testPollerRound);
+    RUN(testPollerStop);
+    RUN(testPollerStarved);
     RUN(testProcStat);
     rmdir(tmpDir);
     return testSummary("test_meter_core");

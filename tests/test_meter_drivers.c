@@ -226,9 +226,14 @@ static void testModel(void) {
 
 static void testSim(void) {
     Meter *m = make("[meter \"s\"]\ndriver = sim\nspeed = 600\n");
-    CHECK(m && readOnce(m, 1) == 0 && ngot == 3);
-    CHECK(ngot == 3 && got[0].watts > 0 && strcmp(gotHost[0], "s") != 0);
+    CHECK(m && readOnce(m, 1) == 0 && ngot == 4); /* the small synthetic cloud */
+    CHECK(ngot == 4 && got[0].watts > 0 && strcmp(gotHost[0], "host-0000") == 0);
     meterFree(m);
+    m = make("[meter \"s\"]\ndriver = sim\nscenario = paper-3node\n");
+    CHECK(m && readOnce(m, 1) == 0 && ngot == 3 && strcmp(gotHost[0], "compute-1") == 0);
+    meterFree(m);
+    CHECK(make("[meter \"s\"]\ndriver = sim\nhosts = 2:NoSuchServer\n") == NULL);
+    CHECK_STR_CONTAINS(errLast(), "t.ini:3");
     CHECK(make("[meter \"s\"]\ndriver = sim\nscenario = mars\n") == NULL);
     CHECK_STR_CONTAINS(errLast(), "t.ini:3");
 }

@@ -2,7 +2,7 @@
  * (tests/redfish/fixture.py on 127.0.0.1, plain HTTP and TLS with a
  * self-signed certificate made by openssl at test time): both resources,
  * basic and session auth, malformed JSON, missing fields, 401, 500, a
- * timeout, and TLS verification. The fixtures are stopped by PID. */
+ * timeout, and TLS verification; the PowerSubsystem supplies. The fixtures are stopped by PID. */
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -108,6 +108,7 @@ static const char basic[] = "user = admin\npassword = secret\n";
 static void testResources(void) {
     CHECK(readChassis("power", basic, 2) == 0 && nsamples == 2 && lastWatts == 312.5);
     CHECK(readChassis("env", basic, 2) == 0 && nsamples == 2 && lastWatts == 401);
+    CHECK(readChassis("psu", basic, 2) == 0 && nsamples == 2 && lastWatts == 300.5);
     CHECK(readChassis("power", "user = admin\npassword = secret\nauth = session\n", 2) == 0 &&
           lastWatts == 312.5);
 }
@@ -126,7 +127,9 @@ static void testErrors(void) {
     CHECK_STR_CONTAINS(errLast(), "PowerConsumedWatts missing");
     CHECK(readChassis("nullw", basic, 2) == -1 && nsamples == 0);
     CHECK(readChassis("absent", basic, 2) == -1);
-    CHECK_STR_CONTAINS(errLast(), "neither EnvironmentMetrics nor Power");
+    CHECK_STR_CONTAINS(errLast(), "none of EnvironmentMetrics, PowerSubsystem or Power");
+    CHECK(readChassis("psubad", basic, 2) == -1 && nsamples == 0);
+    CHECK_STR_CONTAINS(errLast(), "PowerSupplies/1/Metrics: InputPowerWatts.Reading missing");
     CHECK(readChassis("slow", basic, 0.3) == -1 && nsamples == 0);
     CHECK_STR_CONTAINS(errLast(), "imeout");
     CHECK(readChassis("power", "bogus = 1\n", 2) == -2);

@@ -33,7 +33,7 @@ void cmdCollectHelp(FILE *f) {
                "    backoff) and prints each sample: a table for people, or one JSON object a\n"
                "    line with --json. Then it prints each meter's state (up or down, last error).\n"
                "    Samples are not stored yet: a store is a later addition. With no --config,\n"
-               "    the hosts of the simulated paper-3node cloud are the meter.\n\n"
+               "    the hosts of a small simulated cloud (the sim driver) are the meter.\n\n"
                "DRIVERS\n");
     for (int i = 0; meterDrivers[i]; i++)
         fprintf(f, "    %-10s %s\n", meterDrivers[i]->name, meterDrivers[i]->summary);

@@ -1,8 +1,12 @@
 /* drv_redfish.c - meter driver for a BMC's Redfish service (libcurl +
- * jansson). It reads the chassis' present draw from the newer
- * Chassis/{id}/EnvironmentMetrics (PowerWatts.Reading) and, where the
- * service lacks it (404), from the older Chassis/{id}/Power
- * (PowerControl[0].PowerConsumedWatts); whichever answered is kept.
+ * jansson). It reads the chassis' present draw from, in this order:
+ *   Chassis/{id}/EnvironmentMetrics   PowerWatts.Reading (newer services)
+ *   Chassis/{id}/PowerSubsystem       the sum of InputPowerWatts.Reading of
+ *                                     every PowerSupplies member's Metrics
+ *   Chassis/{id}/Power                PowerControl[0].PowerConsumedWatts
+ *                                     (the older schema, deprecated)
+ * moving on when a resource is absent (404) or, for EnvironmentMetrics,
+ * has no PowerWatts; the one that answered is tried first next time.
  *
  * Authentication is HTTP basic, or a Redfish session (POST to
  * SessionService/Sessions, then X-Auth-Token; renewed once on a 401 and
@@ -12,7 +16,10 @@
  *
  * Keys: url (https://bmc, required), chassis (default 1), user, password,
  * auth (basic | session, default basic), cafile, insecure (default false). */
+/* Plain prototypes: the type-checking macros would wrap the calls through cu. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,7 +30,7 @@
 #include "meter.h"
 #include "util.h"
 
-typedef enum { RF_AUTO, RF_ENVIRONMENT, RF_POWER } RedfishResource;
+typedef enum { RF_ENVIRONMENT, RF_SUBSYSTEM, RF_POWER } RedfishResource; /* tried in this order */
 
 typedef struct Redfish {
     char *url, *chassis, *user, *password, *cafile;
@@ -41,9 +48,51 @@ typedef struct RfBuf {
     char location[512];
 } RfBuf;
 
-static pthread_once_t redfishOnce = PTHREAD_ONCE_INIT;
-static void redfishGlobalInit(void) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+/* libcurl and the TLS stack it pulls in (about 5 MB resident) are opened
+ * on first use, so that geyser without a Redfish meter does not carry them. */
+#ifndef GEYSER_CURL_SONAME
+#define GEYSER_CURL_SONAME "libcurl.so.4"
+#endif
+/* clang-format off */
+#define CU_SYMBOLS(X)                                                                              \
+    X(curl_easy_cleanup)                                                                           \
+    X(curl_easy_getinfo)                                                                           \
+    X(curl_easy_init)                                                                              \
+    X(curl_easy_perform)                                                                           \
+    X(curl_easy_reset)                                                                             \
+    X(curl_easy_setopt)                                                                            \
+    X(curl_easy_strerror)                                                                          \
+    X(curl_global_init)                                                                            \
+    X(curl_slist_append)                                                                           \
+    X(curl_slist_free_all)
+/* clang-format on */
+#define CU_FIELD(n) __typeof__(n) *n;
+static struct { CU_SYMBOLS(CU_FIELD) } cu;
+static bool cuLoaded;
+static pthread_mutex_t cuLock = PTHREAD_MUTEX_INITIALIZER;
+
+static int redfishLoad(void) {
+    pthread_mutex_lock(&cuLock);
+    int rc = 0;
+    if (!cuLoaded) {
+        void *h = dlopen(GEYSER_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+            rc = ERR("cannot load %s (Debian package libcurl4): %s", GEYSER_CURL_SONAME, dlerror());
+#define CU_LOAD(n)                                                                                 \
+    if (rc == 0) {                                                                                 \
+        void *sym = dlsym(h, #n);                                                                  \
+        if (!sym)                                                                                  \
+            rc = ERR("%s lacks the symbol %s", GEYSER_CURL_SONAME, #n);                            \
+        else                                                                                       \
+            memcpy(&cu.n, &sym, sizeof(sym));                                                      \
+    }
+        CU_SYMBOLS(CU_LOAD)
+        if (rc == 0 && cu.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            rc = ERR("cannot initialise libcurl");
+        cuLoaded = rc == 0;
+    }
+    pthread_mutex_unlock(&cuLock);
+    return rc;
 }
 
 static size_t rfWrite(char *p, size_t size, size_t n, void *arg) {
@@ -80,36 +129,36 @@ static int rfRequest(Redfish *r, const char *method, const char *path, const cha
         (int)sizeof(url))
         return ERR("Redfish URL too long");
     CURL *c = r->curl;
-    curl_easy_reset(c);
-    struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
+    cu.curl_easy_reset(c);
+    struct curl_slist *hdr = cu.curl_slist_append(NULL, "Accept: application/json");
     char tok[600];
-    if (body) hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    if (body) hdr = cu.curl_slist_append(hdr, "Content-Type: application/json");
     if (r->session && r->token) {
         snprintf(tok, sizeof(tok), "X-Auth-Token: %s", r->token);
-        hdr = curl_slist_append(hdr, tok);
+        hdr = cu.curl_slist_append(hdr, tok);
     } else if (!r->session && r->user) {
-        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(c, CURLOPT_USERNAME, r->user);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, r->password ? r->password : "");
+        cu.curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        cu.curl_easy_setopt(c, CURLOPT_USERNAME, r->user);
+        cu.curl_easy_setopt(c, CURLOPT_PASSWORD, r->password ? r->password : "");
     }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->insecure ? 0L : 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, r->insecure ? 0L : 2L);
-    if (r->cafile) curl_easy_setopt(c, CURLOPT_CAINFO, r->cafile);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rfWrite);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, rfHeader);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(hdr);
-    if (rc != CURLE_OK) return ERR("%s %s failed: %s", method, path, curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    cu.curl_easy_setopt(c, CURLOPT_URL, url);
+    cu.curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    cu.curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) cu.curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    cu.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+    cu.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->insecure ? 0L : 1L);
+    cu.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, r->insecure ? 0L : 2L);
+    if (r->cafile) cu.curl_easy_setopt(c, CURLOPT_CAINFO, r->cafile);
+    cu.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rfWrite);
+    cu.curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    cu.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, rfHeader);
+    cu.curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    CURLcode rc = cu.curl_easy_perform(c);
+    cu.curl_slist_free_all(hdr);
+    if (rc != CURLE_OK) return ERR("%s %s failed: %s", method, path, cu.curl_easy_strerror(rc));
+    cu.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     return 0;
 }
 
@@ -138,10 +187,8 @@ static int rfLogin(Redfish *r, double timeout) {
     return 0;
 }
 
-/* GET a chassis resource into *out (parsed). 1 when it does not exist. */
-static int rfGet(Redfish *r, const char *leaf, double timeout, json_t **out) {
-    char path[1024];
-    snprintf(path, sizeof(path), "/redfish/v1/Chassis/%s/%s", r->chassis, leaf);
+/* GET a resource into *out (parsed). 1 when it does not exist. */
+static int rfGetPath(Redfish *r, const char *path, double timeout, json_t **out) {
     for (int attempt = 0;; attempt++) {
         if (r->session && !r->token && rfLogin(r, timeout) < 0) return -1;
         RfBuf b = {0};
@@ -184,32 +231,88 @@ static int rfWatts(json_t *v, const char *path, const char *what, double *w) {
     return 0;
 }
 
-static int redfishRead(void *st, const MeterCtx *ctx) {
-    Redfish *r = st;
+static int rfGet(Redfish *r, const char *leaf, double timeout, json_t **out) {
+    char path[1024];
+    if (snprintf(path, sizeof(path), "/redfish/v1/Chassis/%s/%s", r->chassis, leaf) >=
+        (int)sizeof(path))
+        return ERR("chassis id too long");
+    return rfGetPath(r, path, timeout, out);
+}
+
+/* Each returns 1 when the service lacks the resource, 0 with *w, or -1. */
+static int rfReadEnvironment(Redfish *r, double timeout, double *w) {
     json_t *j = NULL;
-    double w = 0;
-    int rc = 1;
-    if (r->resource != RF_POWER) {
-        rc = rfGet(r, "EnvironmentMetrics", ctx->timeout, &j);
-        if (rc < 0) return -1;
-        if (rc == 0) {
-            r->resource = RF_ENVIRONMENT;
-            rc = rfWatts(json_object_get(json_object_get(j, "PowerWatts"), "Reading"),
-                         "EnvironmentMetrics", "PowerWatts.Reading", &w);
-        }
-    }
-    if (rc == 1) {
-        rc = rfGet(r, "Power", ctx->timeout, &j);
-        if (rc == 1)
-            return ERR("chassis %s has neither EnvironmentMetrics nor Power (HTTP 404)",
-                       r->chassis);
-        if (rc < 0) return -1;
-        r->resource = RF_POWER;
-        rc = rfWatts(json_object_get(json_array_get(json_object_get(j, "PowerControl"), 0),
-                                     "PowerConsumedWatts"),
-                     "Power", "PowerControl[0].PowerConsumedWatts", &w);
+    int rc = rfGet(r, "EnvironmentMetrics", timeout, &j);
+    if (rc == 0) {
+        json_t *v = json_object_get(json_object_get(j, "PowerWatts"), "Reading");
+        rc = json_is_number(v) ? 0 : 1; /* no chassis total here: try the supplies */
+        if (rc == 0) *w = json_number_value(v);
     }
     json_decref(j);
+    return rc;
+}
+
+/* The newer PowerSubsystem: the sum of every supply's InputPowerWatts. */
+static int rfReadSubsystem(Redfish *r, double timeout, double *w) {
+    json_t *list = NULL;
+    int rc = rfGet(r, "PowerSubsystem/PowerSupplies", timeout, &list);
+    if (rc != 0) return rc;
+    json_t *members = json_object_get(list, "Members");
+    size_t i;
+    json_t *m;
+    double sum = 0;
+    if (!json_is_array(members) || json_array_size(members) == 0)
+        rc = ERR("PowerSubsystem/PowerSupplies: no Members");
+    json_array_foreach(members, i, m) {
+        const char *id = json_string_value(json_object_get(m, "@odata.id"));
+        char path[1024];
+        json_t *metrics = NULL;
+        if (rc < 0) break;
+        if (!id || snprintf(path, sizeof(path), "%s/Metrics", id) >= (int)sizeof(path)) {
+            rc = ERR("PowerSubsystem/PowerSupplies: member %zu has no usable @odata.id", i);
+            break;
+        }
+        rc = rfGetPath(r, path, timeout, &metrics);
+        if (rc == 1) rc = ERR("GET %s: HTTP 404", path);
+        json_t *v = json_object_get(json_object_get(metrics, "InputPowerWatts"), "Reading");
+        if (rc == 0 && !json_is_number(v))
+            rc = ERR("%s: InputPowerWatts.Reading missing or not a number", path);
+        if (rc == 0) sum += json_number_value(v);
+        json_decref(metrics);
+    }
+    json_decref(list);
+    if (rc == 0) *w = sum;
+    return rc;
+}
+
+static int rfReadPower(Redfish *r, double timeout, double *w) {
+    json_t *j = NULL;
+    int rc = rfGet(r, "Power", timeout, &j);
+    if (rc == 0)
+        rc = rfWatts(json_object_get(json_array_get(json_object_get(j, "PowerControl"), 0),
+                                     "PowerConsumedWatts"),
+                     "Power", "PowerControl[0].PowerConsumedWatts", w);
+    json_decref(j);
+    return rc;
+}
+
+static int redfishRead(void *st, const MeterCtx *ctx) {
+    static int (*const readers[])(Redfish *, double, double *) = {
+        [RF_ENVIRONMENT] = rfReadEnvironment,
+        [RF_SUBSYSTEM] = rfReadSubsystem,
+        [RF_POWER] = rfReadPower,
+    };
+    Redfish *r = st;
+    double w = 0;
+    int rc = 1;
+    /* Start from the resource that answered last time; fall through the rest. */
+    for (int k = (int)r->resource; k <= RF_POWER && rc == 1; k++) {
+        rc = readers[k](r, ctx->timeout, &w);
+        if (rc == 0) r->resource = (RedfishResource)k;
+    }
+    if (rc == 1)
+        return ERR("chassis %s has none of EnvironmentMetrics, PowerSubsystem or Power (HTTP 404)",
+                   r->chassis);
     if (rc < 0) return -1;
     if (w < 0 || w > 1e6) return ERR("Redfish reported an implausible %g W", w);
     meterEmitWatts(ctx, NULL, w, METER_MEASURED);
@@ -225,7 +328,7 @@ static void redfishFree(void *st) {
         rfRequest(r, "DELETE", r->location, NULL, 2, &b, &status);
         free(b.data);
     }
-    if (r->curl) curl_easy_cleanup(r->curl);
+    if (r->curl) cu.curl_easy_cleanup(r->curl);
     free(r->url);
     free(r->chassis);
     free(r->user);
@@ -241,7 +344,10 @@ static char *dupOrNull(const char *s) {
 }
 
 static void *redfishCreate(MeterConf *c) {
-    pthread_once(&redfishOnce, redfishGlobalInit);
+    if (redfishLoad() < 0) {
+        errPrefix("%s:%d: meter '%s'", c->origin, c->line, c->name);
+        return NULL;
+    }
     Redfish *r = xcalloc(1, sizeof(*r));
     const char *url = meterConfRequire(c, "url");
     const char *chassis = meterConfGet(c, "chassis");
@@ -277,7 +383,7 @@ static void *redfishCreate(MeterConf *c) {
             c->name);
         goto fail;
     }
-    r->curl = curl_easy_init();
+    r->curl = cu.curl_easy_init();
     if (!r->curl) {
         ERR("meter '%s': cannot initialise libcurl", c->name);
         goto fail;
@@ -290,7 +396,7 @@ fail:
 
 const MeterDriver meterRedfish = {
     .name = "redfish",
-    .summary = "Redfish Chassis EnvironmentMetrics or Power over HTTPS (basic or session auth)",
+    .summary = "Redfish chassis power (EnvironmentMetrics, PowerSubsystem, Power); basic/session",
     .create = redfishCreate,
     .read = redfishRead,
     .free = redfishFree,

@@ -2,9 +2,13 @@
  * that geyser with no configuration shows live data (the embedded default).
  * The cloud runs its scenario at `speed` simulated seconds per wall second,
  * with no controller acting, and each read reports every host's present draw
- * (Host.powerW of the cloud's view) as an estimated sample.
+ * (Host.powerW of the cloud's view) as an estimated sample. The default is a
+ * small synthetic cloud (four hosts, random-walk VM load), so that readings
+ * move from the first one.
  *
- * Keys: scenario (paper-3node, the default, or synthetic), speed (default 60). */
+ * Keys: scenario (synthetic, the default, or paper-3node), hosts (synthetic's
+ * host mix, COUNT:TYPE,...; default 2 HP ML110 G4 + 2 G5), vms (synthetic's
+ * VM count, default 6), speed (default 60). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,14 +35,23 @@ static void simMeterFree(void *st) {
 static void *simMeterCreate(MeterConf *c) {
     Sim *s = xcalloc(1, sizeof(*s));
     const char *name = meterConfGet(c, "scenario");
-    if (meterConfDouble(c, "speed", 60, 0, 1e6, &s->speed) < 0) goto fail;
-    if (!name || strcmp(name, "paper-3node") == 0) {
+    const char *hosts = meterConfGet(c, "hosts");
+    double vms;
+    HostMix mix;
+    if (meterConfDouble(c, "speed", 60, 0, 1e6, &s->speed) < 0 ||
+        meterConfDouble(c, "vms", 6, 1, 100000, &vms) < 0)
+        goto fail;
+    if (!name || strcmp(name, "synthetic") == 0) {
+        if (hostMixParse(hosts ? hosts : "2:HpProLiantMl110G4Xeon3040,2:HpProLiantMl110G5Xeon3075",
+                         &mix) < 0) {
+            errPrefix("%s:%d: meter '%s': hosts", c->origin, meterConfLine(c, "hosts"), c->name);
+            goto fail;
+        }
+        s->sc = scenarioSynthetic(&mix, (int)vms, 1);
+    } else if (strcmp(name, "paper-3node") == 0) {
         s->sc = scenarioPaper3Node();
-    } else if (strcmp(name, "synthetic") == 0) {
-        HostMix mix = hostMixStandard();
-        s->sc = scenarioSynthetic(&mix, 1052, 1);
     } else {
-        ERR("%s:%d: meter '%s': scenario must be paper-3node or synthetic, not '%s'", c->origin,
+        ERR("%s:%d: meter '%s': scenario must be synthetic or paper-3node, not '%s'", c->origin,
             meterConfLine(c, "scenario"), c->name, name);
         goto fail;
     }

@@ -12,13 +12,22 @@
 #include "err.h"
 #include "util.h"
 
-extern const MeterDriver meterHwmon, meterRapl, meterExec, meterIpmi, meterRedfish, meterModel,
-    meterSim;
+/* The registry: one line per driver (its file defines the table). */
+/* clang-format off */
+#define METER_DRIVERS(X)                                                                           \
+    X(meterHwmon)   /* drv_hwmon.c: Linux hwmon power and energy sensors */                        \
+    X(meterRapl)    /* drv_rapl.c: RAPL powercap zones */                                          \
+    X(meterExec)    /* drv_exec.c: a command that prints watts */                                  \
+    X(meterIpmi)    /* drv_ipmi.c: a BMC over IPMI (DCMI or SDR sensor) */                         \
+    X(meterRedfish) /* drv_redfish.c: a BMC over Redfish */                                        \
+    X(meterModel)   /* drv_model.c: CPU utilization through a power model */                       \
+    X(meterSim)     /* drv_sim.c: the simulated cloud's hosts */
+/* clang-format on */
 
-/* The registry: one line per driver. */
-const MeterDriver *const meterDrivers[] = {
-    &meterHwmon, &meterRapl, &meterExec, &meterIpmi, &meterRedfish, &meterModel, &meterSim, NULL,
-};
+#define METER_EXTERN(d) extern const MeterDriver d;
+#define METER_ENTRY(d)  &d,
+METER_DRIVERS(METER_EXTERN)
+const MeterDriver *const meterDrivers[] = {METER_DRIVERS(METER_ENTRY) NULL};
 
 const MeterDriver *meterDriverFind(const char *name) {
     char names[256] = "";

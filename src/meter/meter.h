@@ -8,7 +8,7 @@
  * storage, the network beyond their own peer, or stdout.
  *
  * Adding a driver: one file src/meter/drv_<name>.c exposing one const
- * MeterDriver, and one line in meterDrivers[] (meter.c). */
+ * MeterDriver, and one line in METER_DRIVERS (meter.c). */
 #ifndef GEYSER_METER_H
 #define GEYSER_METER_H
 

@@ -17,9 +17,20 @@ typedef struct ConfReader {
     const char *text;
     const char *origin;
     int line;
+    int header;      /* line of the last section header */
+    bool headerUsed; /* a key followed it */
     bool failed;
     MeterConfSet *set;
 } ConfReader;
+
+/* A section with no key would vanish silently in inih: refuse it. */
+static void confCheckEmptySection(ConfReader *r) {
+    if (r->header && !r->headerUsed && !r->failed) {
+        r->failed = true;
+        ERR("%s:%d: section without keys (a meter needs at least driver = ...)", r->origin,
+            r->header);
+    }
+}
 
 static char *confReadLine(char *str, int num, void *stream) {
     ConfReader *r = stream;
@@ -31,6 +42,14 @@ static char *confReadLine(char *str, int num, void *stream) {
     str[len] = '\0';
     r->text += len;
     r->line++;
+    const char *t = str;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (*t == '[') {
+        confCheckEmptySection(r);
+        r->header = r->line;
+        r->headerUsed = false;
+    }
     return str;
 }
 
@@ -49,8 +68,8 @@ static int confHandler(void *user, const char *section, const char *name, const 
     ConfReader *r = user;
     MeterConfSet *s = r->set;
     if (r->failed) return 0;
-    if (!name)
-        return 1; /* a section header alone (inih >= 50 with INI_CALL_HANDLER_ON_NEW_SECTION) */
+    if (!name) return 1; /* a header alone (inih built with INI_CALL_HANDLER_ON_NEW_SECTION) */
+    r->headerUsed = true;
     MeterConf *c = s->n ? &s->confs[s->n - 1] : NULL;
     char *inst = confSectionName(section);
     if (!inst) {
@@ -80,7 +99,7 @@ static int confHandler(void *user, const char *section, const char *name, const 
         memset(c, 0, sizeof(*c));
         c->name = inst;
         c->origin = xstrdup(r->origin);
-        c->line = r->line; /* the first key's line: inih reports no header line */
+        c->line = r->header;
         inst = NULL;
     }
     free(inst);
@@ -100,6 +119,7 @@ int meterConfParse(const char *text, const char *origin, MeterConfSet *out) {
     memset(out, 0, sizeof(*out));
     ConfReader r = {.text = text, .origin = origin, .set = out};
     int rc = ini_parse_stream(confReadLine, &r, confHandler, &r);
+    confCheckEmptySection(&r);
     if (r.failed) goto fail;
     if (rc > 0) {
         ERR("%s:%d: syntax error (expected [meter \"name\"], key = value or a comment)", origin,

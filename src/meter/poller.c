@@ -18,6 +18,7 @@ typedef struct PollSlot {
     Meter *m;
     MeterStatus st;
     bool busy;    /* queued or being read */
+    bool running; /* a worker is reading it */
     bool overdue; /* the scheduler gave up on the read in progress */
     double started;
 } PollSlot;
@@ -103,7 +104,14 @@ static void *pollerWorker(void *arg) {
         PollSlot *sl = &p->slots[p->queue[p->qhead]];
         p->qhead = (p->qhead + 1) % p->n;
         p->qlen--;
+        if (sl->overdue) { /* given up while it waited for a worker: do not read late */
+            sl->busy = false;
+            sl->overdue = false;
+            pthread_cond_broadcast(&p->done);
+            continue;
+        }
         sl->started = nowMonotonic();
+        sl->running = true;
         pthread_mutex_unlock(&p->lock);
 
         PollJob job = {p, sl};
@@ -120,6 +128,7 @@ static void *pollerWorker(void *arg) {
         pthread_mutex_lock(&p->lock);
         if (!sl->overdue) slotFinish(sl, rc == 0, msg, nowMonotonic());
         sl->busy = false;
+        sl->running = false;
         sl->overdue = false;
         pthread_cond_broadcast(&p->done);
     }
@@ -181,8 +190,14 @@ static double pollerCheckOverdue(Poller *p, double now, double horizon) {
         double deadline = sl->started + sl->m->timeout + POLLER_GRACE_S;
         if (now >= deadline) {
             char msg[512];
-            snprintf(msg, sizeof(msg), "meter %s: read timed out after %.3g s", sl->m->name,
-                     sl->m->timeout);
+            if (sl->running)
+                snprintf(msg, sizeof(msg), "meter %s: read timed out after %.3g s", sl->m->name,
+                         sl->m->timeout);
+            else
+                snprintf(msg, sizeof(msg),
+                         "meter %s: no free reader within %.3g s (all %d busy with slower "
+                         "meters; raise --workers)",
+                         sl->m->name, sl->m->timeout, p->nthreads);
             slotFinish(sl, false, msg, now);
             sl->overdue = true;
         } else if (deadline < horizon) {
@@ -240,21 +255,24 @@ void pollerRun(Poller *p, double seconds) {
         for (int i = 0; i < p->n; i++) {
             PollSlot *sl = &p->slots[i];
             if (sl->busy) continue;
-            if (sl->st.nextDue <= now)
+            if (sl->st.nextDue <= now) {
                 pollerEnqueue(p, i, now);
-            else if (sl->st.nextDue < wake)
+                double deadline = now + sl->m->timeout + POLLER_GRACE_S; /* to check it */
+                if (deadline < wake) wake = deadline;
+            } else if (sl->st.nextDue < wake)
                 wake = sl->st.nextDue;
         }
-        /* Wake at least every 0.2 s so that pollerStop is honoured. */
-        if (wake > now + 0.2) wake = now + 0.2;
-        pollerWait(p, wake);
+        pollerWait(p, wake); /* a finished read or pollerStop wakes it early */
     }
     __atomic_store_n(&p->stop, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&p->lock);
 }
 
 void pollerStop(Poller *p) {
+    pthread_mutex_lock(&p->lock);
     __atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&p->done);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void pollerStatus(Poller *p, int i, MeterStatus *out) {

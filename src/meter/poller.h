@@ -46,7 +46,8 @@ int pollerRound(Poller *p);
 /* Poll on schedule for `seconds` (or until pollerStop). */
 void pollerRun(Poller *p, double seconds);
 
-/* Ask pollerRun to return soon; safe from another thread. */
+/* Make pollerRun return; safe from another thread (not from a signal
+ * handler: it takes the lock). */
 void pollerStop(Poller *p);
 
 void pollerStatus(Poller *p, int i, MeterStatus *out);

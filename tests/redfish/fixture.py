@@ -12,6 +12,9 @@ Chassis ids choose the behaviour:
   malformed /Power with a body that is not JSON
   err500    HTTP 500
   slow      answers after 5 s (the client's timeout is shorter)
+  psu       EnvironmentMetrics without PowerWatts; PowerSubsystem with two
+            supplies drawing 100.5 W and 200 W
+  psubad    PowerSubsystem whose second supply's Metrics has no reading
   absent    404 everywhere
 Basic auth must be admin:secret; sessions (POST /redfish/v1/SessionService/Sessions)
 give a token that chassis requests then accept. It exits by itself when its
@@ -53,9 +56,13 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != GOOD and self.headers.get("X-Auth-Token") != TOKEN:
             return self.send(401, {"error": "unauthorized"})
         parts = self.path.split("/")
+        if len(parts) >= 6 and parts[4] in ("psu", "psubad") and parts[5] != "EnvironmentMetrics":
+            return self.psu(parts[4], "/".join(parts[5:]))
         if len(parts) != 6 or parts[1:4] != ["redfish", "v1", "Chassis"]:
             return self.send(404, {})
         chassis, leaf = parts[4], parts[5]
+        if chassis in ("psu", "psubad") and leaf == "EnvironmentMetrics":
+            return self.send(200, {"TemperatureCelsius": {"Reading": 31}})
         if chassis == "env" and leaf == "EnvironmentMetrics":
             return self.send(200, {"PowerWatts": {"Reading": 401}})
         if chassis == "err500":
@@ -73,6 +80,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"PowerControl": [{"PowerConsumedWatts": None}]})
         if chassis == "malformed":
             return self.send(200, '{"PowerControl": [{"PowerConsumedWatts": 3')
+        return self.send(404, {})
+
+    def psu(self, chassis, rest):
+        base = "/redfish/v1/Chassis/%s/PowerSubsystem/PowerSupplies" % chassis
+        if rest == "PowerSubsystem/PowerSupplies":
+            return self.send(200, {"Members": [{"@odata.id": base + "/0"}, {"@odata.id": base + "/1"}]})
+        if rest == "PowerSubsystem/PowerSupplies/0/Metrics":
+            return self.send(200, {"InputPowerWatts": {"Reading": 100.5}})
+        if rest == "PowerSubsystem/PowerSupplies/1/Metrics":
+            return self.send(200, {"InputPowerWatts": {"Reading": 200}} if chassis == "psu" else {})
         return self.send(404, {})
 
 
