@@ -12,6 +12,8 @@
 const CliCommand cliCommands[] = {
     {"simulate", "run the controller on a simulated cloud and report energy and SLA metrics",
      cmdSimulate, cmdSimulateHelp},
+    {"migration", "predict the cost of a live migration (pre-copy, post-copy, hybrid)",
+     cmdMigration, cmdMigrationHelp},
     {NULL, NULL, NULL, NULL},
 };
 
