@@ -19,6 +19,8 @@ int cmdSimulate(int argc, char **argv);
 void cmdSimulateHelp(FILE *f);
 int cmdMigration(int argc, char **argv);
 void cmdMigrationHelp(FILE *f);
+int cmdMigbench(int argc, char **argv);
+void cmdMigbenchHelp(FILE *f);
 
 /* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
 #define EXIT_USAGE 2

@@ -14,6 +14,8 @@ const CliCommand cliCommands[] = {
      cmdSimulate, cmdSimulateHelp},
     {"migration", "predict the cost of a live migration (pre-copy, post-copy, hybrid)",
      cmdMigration, cmdMigrationHelp},
+    {"migbench", "measure live migrations between two local QEMUs against the model", cmdMigbench,
+     cmdMigbenchHelp},
     {NULL, NULL, NULL, NULL},
 };
 
