@@ -220,8 +220,10 @@ static void testHybridSwitches(void) {
         {"query-migrate", "{\"return\": {\"status\": \"completed\", \"downtime\": 5}}"},
         {NULL, NULL},
     };
-    static const Step dst[] = {
-        {"qmp_capabilities", OK}, {"migrate-set-capabilities", OK}, {NULL, NULL}};
+    static const Step dst[] = {{"qmp_capabilities", OK},
+                               {"migrate-set-capabilities", OK},
+                               {"query-status", "{\"return\": {\"running\": true}}"},
+                               {NULL, NULL}};
     Fake fs, fd;
     fakeStart(&fs, src);
     fakeStart(&fd, dst);
@@ -304,8 +306,10 @@ static void testDestinationDies(void) {
         {"query-migrate", "{\"return\": {\"status\": \"postcopy-paused\"}}"},
         {NULL, NULL},
     };
-    static const Step dstPost[] = {
-        {"qmp_capabilities", OK}, {"migrate-set-capabilities", OK}, {NULL, NULL}};
+    static const Step dstPost[] = {{"qmp_capabilities", OK},
+                                   {"migrate-set-capabilities", OK},
+                                   {"query-status", "{\"return\": {\"running\": true}}"},
+                                   {NULL, NULL}};
     Fake fs, fd;
     fakeStart(&fs, srcPost);
     fakeStart(&fd, dstPost);
@@ -314,6 +318,33 @@ static void testDestinationDies(void) {
     CHECK(migExecute(qs, qd, &o, &r) == 0);
     CHECK(r.outcome == MIG_FAILED_POSTCOPY);
     CHECK(strcmp(migOutcomeName(r.outcome), "failed-postcopy") == 0);
+    qmpClose(qs);
+    qmpClose(qd);
+    CHECK(fakeStop(&fs));
+    CHECK(fakeStop(&fd));
+
+    /* The destination dies after the switch while the source, with nothing
+     * left to push, still says postcopy-active: found by asking the destination. */
+    static const Step srcStuck[] = {
+        {"qmp_capabilities", OK},
+        {"migrate-set-capabilities", OK},
+        {"migrate", OK},
+        {"query-migrate", MIGRATING(1, 8000)},
+        {"migrate-start-postcopy", OK},
+        {"query-migrate", "{\"return\": {\"status\": \"postcopy-active\"}}"},
+        {NULL, NULL},
+    };
+    static const Step dstGone[] = {{"qmp_capabilities", OK},
+                                   {"migrate-set-capabilities", OK},
+                                   {"query-status", NULL},
+                                   {NULL, NULL}};
+    fakeStart(&fs, srcStuck);
+    fakeStart(&fd, dstGone);
+    qs = qmpConnect(fs.path, 10);
+    qd = qmpConnect(fd.path, 10);
+    CHECK(migExecute(qs, qd, &o, &r) == 0);
+    CHECK(r.outcome == MIG_FAILED_POSTCOPY);
+    CHECK_STR_CONTAINS(r.detail, "destination lost during post-copy");
     qmpClose(qs);
     qmpClose(qd);
     CHECK(fakeStop(&fs));

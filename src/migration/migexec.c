@@ -101,6 +101,19 @@ static void checkSource(Qmp *src, MigResult *r) {
     json_decref(st);
 }
 
+/* In post-copy the source cannot tell that the destination died (it stays
+ * postcopy-active with nothing left to push), so ask the destination. */
+static bool destinationAlive(Qmp *dst, MigResult *r) {
+    json_t *st = qmpCommand(dst, "query-status", NULL);
+    if (st) {
+        json_decref(st);
+        return true;
+    }
+    r->outcome = MIG_FAILED_POSTCOPY;
+    snprintf(r->detail, sizeof(r->detail), "destination lost during post-copy: %s", errLast());
+    return false;
+}
+
 static bool isEnd(const char *status) {
     return strcmp(status, "completed") == 0 || strcmp(status, "failed") == 0 ||
            strcmp(status, "cancelled") == 0 || strcmp(status, "postcopy-paused") == 0;
@@ -144,6 +157,7 @@ int migExecute(Qmp *src, Qmp *dst, const MigExecOptions *o, MigResult *r) {
             return rc;
         }
         json_decref(reply);
+        if (r->postcopyStarted && dst && !destinationAlive(dst, r)) return 0;
         if (!r->postcopyStarted && !cancelSent && timeToSwitch(o, &r->last, &sw)) {
             if (qmpRun(src, "migrate-start-postcopy", NULL) != 0) return -1;
             r->postcopyStarted = true;
