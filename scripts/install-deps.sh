@@ -19,6 +19,8 @@ packages=(
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks
+  qemu-system-x86 linux-image-amd64 busybox-static cpio  # migbench guests (scripts/build-guest.sh)
+  librsvg2-bin                                   # migbench figures: SVG to PNG
 )
 
 missing=()

@@ -115,7 +115,7 @@ static void testParseStructure(void) {
     expectError(HEADER
                 "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,"
                 "117,30,86,\"unterminated\n",
-                "t.csv:2: column 23: the quoted field has no closing quote");
+                "t.csv:2: column source: the quoted field has no closing quote");
     expectError(HEADER ROW_G4 ROW_G4, "t.csv:3: column name: 'G4' is already defined on line 2");
 }
 

@@ -30,6 +30,10 @@ struct Scenario;
 /* The scenario named on the command line (NULL name: synthetic, or
  * planetlab when a trace is given). NULL with an error. */
 struct Scenario *cliScenario(const char *name, const char *trace, const char *hosts);
+int cmdMigration(int argc, char **argv);
+void cmdMigrationHelp(FILE *f);
+int cmdMigbench(int argc, char **argv);
+void cmdMigbenchHelp(FILE *f);
 
 /* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
 #define EXIT_USAGE 2

@@ -21,6 +21,10 @@ const CliCommand cliCommands[] = {
     {"collect",
      "read power meters (hwmon, RAPL, IPMI, Redfish, exec, model, sim) and print samples",
      cmdCollect, cmdCollectHelp},
+    {"migration", "predict the cost of a live migration (pre-copy, post-copy, hybrid)",
+     cmdMigration, cmdMigrationHelp},
+    {"migbench", "measure live migrations between two local QEMUs against the model", cmdMigbench,
+     cmdMigbenchHelp},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -56,6 +56,14 @@ static bool isBlank(char c) {
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Fields past the last column have no name; they are numbered from 1. */
+static const char *colLabel(int i) {
+    static _Thread_local char extra[16];
+    if (i < COLS) return colNames[i];
+    snprintf(extra, sizeof(extra), "%d", i + 1);
+    return extra;
+}
+
 /* A quoted field: "" stands for one quote. Unquotes in place; returns the
  * character after the closing quote, or NULL when there is none. */
 static char *unquote(char *p) {
@@ -88,12 +96,13 @@ static int splitFields(char *line, char **fields, int max, const char *origin, i
         if (quoted) {
             next = unquote(p);
             if (!next)
-                return ERR("%s:%d: column %d: the quoted field has no closing quote", origin,
-                           lineNo, n + 1);
+                return ERR("%s:%d: column %s: the quoted field has no closing quote", origin,
+                           lineNo, colLabel(n));
             while (isBlank(*next))
                 next++;
             if (*next && *next != ',')
-                return ERR("%s:%d: column %d: text after the closing quote", origin, lineNo, n + 1);
+                return ERR("%s:%d: column %s: text after the closing quote", origin, lineNo,
+                           colLabel(n));
         } else {
             next = p + strcspn(p, ",");
         }
