@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libjansson-dev                                 # JSON output
   libsqlite3-dev                                 # the embedded store
+  libpq-dev postgresql                           # the PostgreSQL store and its tests
+  librsvg2-bin                                   # geyser fit --plot: SVG to PNG
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks

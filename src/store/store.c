@@ -11,9 +11,11 @@
 #include "util.h"
 
 extern const StoreDriver storeSqliteDriver;
+extern const StoreDriver storePostgresDriver;
 
 const StoreDriver *const storeDrivers[] = {
     &storeSqliteDriver,
+    &storePostgresDriver,
     NULL,
 };
 
