@@ -17,6 +17,8 @@ extern const CliCommand cliCommands[];
 
 int cmdSimulate(int argc, char **argv);
 void cmdSimulateHelp(FILE *f);
+int cmdFit(int argc, char **argv);
+void cmdFitHelp(FILE *f);
 
 /* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
 #define EXIT_USAGE 2

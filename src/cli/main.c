@@ -12,6 +12,8 @@
 const CliCommand cliCommands[] = {
     {"simulate", "run the controller on a simulated cloud and report energy and SLA metrics",
      cmdSimulate, cmdSimulateHelp},
+    {"fit", "fit server power models (watts against CPU utilization) from measurements", cmdFit,
+     cmdFitHelp},
     {NULL, NULL, NULL, NULL},
 };
 
