@@ -19,6 +19,9 @@ static const char *const schemaSql =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "PRAGMA busy_timeout=10000;"
+    /* 64 MiB of page cache: with the default 2 MiB, a batch of raw rows
+     * evicts the B-tree pages it needs next and ingest runs 5x slower. */
+    "PRAGMA cache_size=-65536;"
     "CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, host TEXT NOT NULL,"
     " meter TEXT NOT NULL, last_t REAL, last_w REAL, UNIQUE(host, meter));"
     "CREATE TABLE IF NOT EXISTS power(series INTEGER NOT NULL, t REAL NOT NULL,"
