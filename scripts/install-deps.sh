@@ -16,6 +16,9 @@ packages=(
   libfreeipmi-dev                                # IPMI meters
   openipmi                                       # ipmi_sim, the BMC of the IPMI tests
   python3 openssl                                # Redfish test fixture (HTTP and TLS)
+  libsqlite3-dev                                 # the embedded store
+  libpq-dev postgresql                           # the PostgreSQL store and its tests
+  librsvg2-bin                                   # geyser fit --plot: SVG to PNG
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks

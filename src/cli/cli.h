@@ -34,6 +34,8 @@ int cmdMigration(int argc, char **argv);
 void cmdMigrationHelp(FILE *f);
 int cmdMigbench(int argc, char **argv);
 void cmdMigbenchHelp(FILE *f);
+int cmdFit(int argc, char **argv);
+void cmdFitHelp(FILE *f);
 
 /* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
 #define EXIT_USAGE 2

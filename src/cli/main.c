@@ -25,6 +25,8 @@ const CliCommand cliCommands[] = {
      cmdMigration, cmdMigrationHelp},
     {"migbench", "measure live migrations between two local QEMUs against the model", cmdMigbench,
      cmdMigbenchHelp},
+    {"fit", "fit server power models (watts against CPU utilization) from measurements", cmdFit,
+     cmdFitHelp},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -389,3 +389,28 @@ const ServerType *serverTypeFind(const char *name) {
     ERR("unknown server type '%s' (known types: %s)", name ? name : "", known);
     return NULL;
 }
+
+int serverTypesLoadFile(const char *path, ServerType **out) {
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) return ERR("cannot open server types %s: %m", path);
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    char buf[8192];
+    while ((got = fread(buf, 1, sizeof(buf), f)) > 0) {
+        growArray((void **)&text, 1, &cap, len + got + 1);
+        memcpy(text + len, buf, got);
+        len += got;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(text);
+        return ERR("cannot read server types %s", path);
+    }
+    if (!text) text = xstrdup("");
+    text[len] = '\0';
+    int n = serverTypesParse(text, path, out);
+    free(text);
+    return n;
+}

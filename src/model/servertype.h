@@ -34,6 +34,10 @@ static inline double serverTypeCapacity(const ServerType *t) {
  * in *out (caller frees), or -1 with an error naming origin:line. */
 int serverTypesParse(const char *text, const char *origin, ServerType **out);
 
+/* Read and parse a catalogue file (errors name path:line). Returns the
+ * number of types stored in *out (caller frees), or -1. */
+int serverTypesLoadFile(const char *path, ServerType **out);
+
 /* The built-in catalogue (parsed once, never freed). */
 int serverTypesBuiltin(const ServerType **out);
 

@@ -1,0 +1,135 @@
+/* store.h - where geyser keeps what it measures: power samples, host and VM
+ * CPU utilization, and an audit trail of events, with 1-minute and 1-hour
+ * roll-ups of power kept up to date as samples arrive.
+ *
+ * A store is opened from a URI, "sqlite:PATH" (the embedded default) or
+ * "postgres:CONNINFO", and every backend is a StoreDriver: a table of
+ * function pointers with one line in the registry (store.c). The checks on
+ * input live here, in front of every backend, so that all of them refuse
+ * the same things with the same messages.
+ *
+ * Durability: when a write call returns 0 its samples are committed, and
+ * survive the writer being killed (kill -9). A call that returns -1 wrote
+ * nothing of its batch (one transaction per batch). */
+#ifndef GEYSER_STORE_H
+#define GEYSER_STORE_H
+
+#include <stddef.h>
+
+#define STORE_NAME_MAX 63 /* longest host, meter or VM name, in bytes */
+
+/* Gaps in a power series longer than this (seconds) are not integrated into
+ * energy: the meter was not reporting, and guessing would invent joules. */
+#define STORE_GAP_MAX_S 600.0
+
+typedef enum { SAMPLE_MEASURED = 0, SAMPLE_ESTIMATED = 1 } SampleSource;
+
+typedef struct PowerSample {
+    double t; /* seconds since the Unix epoch */
+    const char *host;
+    const char *meter; /* e.g. "ipmi", "pdu", "model" */
+    double watts;
+    SampleSource source;
+} PowerSample;
+
+typedef struct HostUtilSample {
+    double t;
+    const char *host;
+    double util; /* fraction of the host's CPU capacity, 0..1 */
+} HostUtilSample;
+
+typedef struct VmUtilSample {
+    double t;
+    const char *vm;
+    const char *host;
+    int vcpus;
+    double util; /* fraction of the VM's vCPUs, 0..1 */
+} VmUtilSample;
+
+typedef struct StoreEvent {
+    double t;
+    const char *kind;   /* "migrate", "power_off", ... */
+    const char *host;   /* may be NULL */
+    const char *vm;     /* may be NULL */
+    const char *detail; /* a JSON object as text, or NULL for {} */
+} StoreEvent;
+
+/* One step of a series: the samples with step start <= t < start + step. */
+typedef struct SeriesPoint {
+    double t; /* start of the step */
+    double avgW, minW, maxW;
+    long count;
+    double joules; /* energy integrated over the step */
+} SeriesPoint;
+
+typedef struct HostEnergy {
+    char host[STORE_NAME_MAX + 1];
+    char meter[STORE_NAME_MAX + 1];
+    double joules;
+    long samples;
+} HostEnergy;
+
+/* Where a series was read from. */
+typedef enum { SERIES_RAW = 0, SERIES_1MIN, SERIES_1HOUR } SeriesSource;
+
+typedef struct Store Store;
+
+/* A backend. Inputs reach it already checked; every function returns 0 or
+ * -1 with an error recorded. Batch writes are all or nothing. */
+typedef struct StoreDriver {
+    const char *scheme; /* the URI prefix before ':' */
+    const char *summary;
+    void *(*open)(const char *target);
+    void (*close)(void *db);
+    int (*writePower)(void *db, const PowerSample *s, size_t n);
+    int (*writeHostUtil)(void *db, const HostUtilSample *s, size_t n);
+    int (*writeVmUtil)(void *db, const VmUtilSample *s, size_t n);
+    int (*writeEvents)(void *db, const StoreEvent *e, size_t n);
+    /* Raw rows with t < before are deleted; roll-ups and events are kept. */
+    int (*retain)(void *db, double before, long *deleted);
+    /* The meter's rows of one host over [from, to), from raw samples or a
+     * roll-up table (source), bucketed by the caller. `meter` may be NULL
+     * when the host has one meter. */
+    int (*series)(void *db, const char *host, const char *meter, double from, double to,
+                  double step, SeriesSource source, SeriesPoint **out, size_t *n);
+    int (*energy)(void *db, double from, double to, HostEnergy **out, size_t *n);
+} StoreDriver;
+
+/* Open "sqlite:PATH" or "postgres:CONNINFO"; NULL with an error naming the
+ * URI when it cannot be opened. */
+Store *storeOpen(const char *uri);
+void storeClose(Store *st);
+
+/* Write a batch. Every sample is checked first: a non-finite or negative
+ * watts value, a utilization outside [0, 1], an empty or too long name, a
+ * non-finite time, or a time not after the previous one of the same series
+ * (host, meter) make the whole call fail with a message naming the sample's
+ * index, host and field; nothing of the batch is written. */
+int storeWritePower(Store *st, const PowerSample *s, size_t n);
+int storeWriteHostUtil(Store *st, const HostUtilSample *s, size_t n);
+int storeWriteVmUtil(Store *st, const VmUtilSample *s, size_t n);
+int storeWriteEvents(Store *st, const StoreEvent *e, size_t n);
+
+/* Delete raw samples older than `before`; *deleted (may be NULL) counts
+ * the rows removed. */
+int storeRetain(Store *st, double before, long *deleted);
+
+/* A host's power over [from, to) in steps of `step` seconds. Steps that are
+ * whole hours (or minutes), starting on one, are served from the 1-hour (or
+ * 1-minute) roll-up; others from raw samples. Steps without samples are
+ * left out. *out is allocated (caller frees); *used (may be NULL) says
+ * which table answered. */
+int storeSeries(Store *st, const char *host, const char *meter, double from, double to, double step,
+                SeriesPoint **out, size_t *n, SeriesSource *used);
+
+/* Energy per (host, meter) over [from, to) (whole minutes: from the
+ * 1-minute roll-up), sorted by host then meter. */
+int storeEnergy(Store *st, double from, double to, HostEnergy **out, size_t *n);
+
+const char *storeSeriesSourceName(SeriesSource s);
+const char *sampleSourceName(SampleSource s);
+
+/* The registered backends, NULL-terminated. */
+extern const StoreDriver *const storeDrivers[];
+
+#endif

@@ -1,0 +1,430 @@
+/* store_postgres.c - the store backend for deployments where many agents
+ * write to one place: PostgreSQL through libpq.
+ *
+ * Same schema and semantics as store_sqlite.c. A batch is one transaction:
+ * raw rows go in with COPY, roll-up deltas are copied into a temporary
+ * table and merged with one INSERT ... ON CONFLICT per roll-up. A series'
+ * row is locked (SELECT ... FOR UPDATE) for the batch, so two agents that
+ * write the same series are serialized and the time-order check holds.
+ * Durability is PostgreSQL's: COMMIT returns after the WAL is flushed
+ * (synchronous_commit=on, the default, which this backend sets). */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+static const char *const schemaSql =
+    "SET synchronous_commit = on;"
+    "SET client_min_messages = warning;"
+    "CREATE TABLE IF NOT EXISTS series(id BIGSERIAL PRIMARY KEY, host TEXT NOT NULL,"
+    " meter TEXT NOT NULL, last_t DOUBLE PRECISION, last_w DOUBLE PRECISION,"
+    " UNIQUE(host, meter));"
+    "CREATE TABLE IF NOT EXISTS power(series BIGINT NOT NULL, t DOUBLE PRECISION NOT NULL,"
+    " watts DOUBLE PRECISION NOT NULL, source SMALLINT NOT NULL,"
+    " joules DOUBLE PRECISION NOT NULL, PRIMARY KEY(series, t));"
+    "CREATE TABLE IF NOT EXISTS power_1m(series BIGINT NOT NULL,"
+    " bucket DOUBLE PRECISION NOT NULL, count BIGINT NOT NULL, sum DOUBLE PRECISION NOT NULL,"
+    " min DOUBLE PRECISION NOT NULL, max DOUBLE PRECISION NOT NULL,"
+    " joules DOUBLE PRECISION NOT NULL, PRIMARY KEY(series, bucket));"
+    "CREATE TABLE IF NOT EXISTS power_1h(LIKE power_1m INCLUDING ALL);"
+    "CREATE TABLE IF NOT EXISTS host_util(host TEXT NOT NULL, t DOUBLE PRECISION NOT NULL,"
+    " util DOUBLE PRECISION NOT NULL, PRIMARY KEY(host, t));"
+    "CREATE TABLE IF NOT EXISTS vm_util(vm TEXT NOT NULL, t DOUBLE PRECISION NOT NULL,"
+    " host TEXT NOT NULL, vcpus INTEGER NOT NULL, util DOUBLE PRECISION NOT NULL,"
+    " PRIMARY KEY(vm, t));"
+    "CREATE TABLE IF NOT EXISTS events(id BIGSERIAL PRIMARY KEY, t DOUBLE PRECISION NOT NULL,"
+    " kind TEXT NOT NULL, host TEXT, vm TEXT, detail JSONB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_t ON events(t);"
+    "CREATE TEMP TABLE IF NOT EXISTS roll_in(series BIGINT, bucket DOUBLE PRECISION,"
+    " count BIGINT, sum DOUBLE PRECISION, min DOUBLE PRECISION, max DOUBLE PRECISION,"
+    " joules DOUBLE PRECISION) ON COMMIT DELETE ROWS;";
+
+#define MERGE_SQL(T)                                                                               \
+    "INSERT INTO " T " SELECT * FROM roll_in ON CONFLICT (series, bucket) DO UPDATE SET"           \
+    " count = " T ".count + excluded.count, sum = " T ".sum + excluded.sum,"                       \
+    " min = LEAST(" T ".min, excluded.min), max = GREATEST(" T ".max, excluded.max),"              \
+    " joules = " T ".joules + excluded.joules"
+
+typedef struct PgDb {
+    PGconn *conn;
+    char *buf; /* COPY data being built */
+    size_t len, cap;
+} PgDb;
+
+static int pgErr(PgDb *d, const char *doing, const PGresult *r) {
+    const char *m = r ? PQresultErrorMessage(r) : "";
+    if (!*m) m = PQerrorMessage(d->conn);
+    size_t n = strlen(m);
+    while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+        n--;
+    return ERR("postgres store: %s: %.*s", doing, (int)n, m);
+}
+
+/* Run SQL that returns no rows (or rows nobody needs). */
+static int run(PgDb *d, const char *sql, const char *doing) {
+    PGresult *r = PQexec(d->conn, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? 0 : pgErr(d, doing, r);
+    PQclear(r);
+    return rc;
+}
+
+static void pgClose(void *p) {
+    PgDb *d = p;
+    if (!d) return;
+    PQfinish(d->conn);
+    free(d->buf);
+    free(d);
+}
+
+static void *pgOpen(const char *conninfo) {
+    PgDb *d = xcalloc(1, sizeof(*d));
+    d->conn = PQconnectdb(conninfo);
+    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+        if (d->conn)
+            pgErr(d, "connecting", NULL);
+        else
+            ERR("postgres store: cannot allocate a connection");
+        pgClose(d);
+        return NULL;
+    }
+    /* Agents create the schema concurrently; the lock makes that safe. */
+    if (run(d, "SELECT pg_advisory_lock(7263001)", "locking the schema") < 0 ||
+        run(d, schemaSql, "creating the schema") < 0 ||
+        run(d, "SELECT pg_advisory_unlock(7263001)", "unlocking the schema") < 0) {
+        pgClose(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* ---- COPY ------------------------------------------------------------- */
+
+static void put(PgDb *d, const char *s, size_t n) {
+    growArray((void **)&d->buf, 1, &d->cap, d->len + n + 1);
+    memcpy(d->buf + d->len, s, n);
+    d->len += n;
+}
+
+/* A field in COPY's text format: backslash escapes, \N for NULL. */
+static void putText(PgDb *d, const char *s, char end) {
+    if (!s) {
+        put(d, "\\N", 2);
+    } else {
+        for (; *s; s++) {
+            const char *e = *s == '\\'   ? "\\\\"
+                            : *s == '\t' ? "\\t"
+                            : *s == '\n' ? "\\n"
+                            : *s == '\r' ? "\\r"
+                                         : NULL;
+            if (e)
+                put(d, e, 2);
+            else
+                put(d, s, 1);
+        }
+    }
+    put(d, &end, 1);
+}
+
+static void putNum(PgDb *d, double v, char end) {
+    char num[40];
+    int n = snprintf(num, sizeof(num), "%.17g%c", v, end);
+    put(d, num, (size_t)n);
+}
+
+static void putLong(PgDb *d, long v, char end) {
+    char num[32];
+    int n = snprintf(num, sizeof(num), "%ld%c", v, end);
+    put(d, num, (size_t)n);
+}
+
+/* Send the built buffer with COPY table FROM STDIN. */
+static int copyIn(PgDb *d, const char *copySql, const char *doing) {
+    PGresult *r = PQexec(d->conn, copySql);
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok) pgErr(d, doing, r);
+    PQclear(r);
+    if (!ok) return -1;
+    ok = PQputCopyData(d->conn, d->buf ? d->buf : "", (int)d->len) == 1 &&
+         PQputCopyEnd(d->conn, NULL) == 1;
+    d->len = 0;
+    int rc = 0;
+    while ((r = PQgetResult(d->conn)) != NULL) {
+        if (rc == 0 && (!ok || PQresultStatus(r) != PGRES_COMMAND_OK)) rc = pgErr(d, doing, r);
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+static int begin(PgDb *d) {
+    d->len = 0;
+    return run(d, "BEGIN", "starting a batch");
+}
+
+static int finish(PgDb *d, int rc) {
+    if (rc == 0) return run(d, "COMMIT", "committing a batch");
+    PQclear(PQexec(d->conn, "ROLLBACK"));
+    return -1;
+}
+
+/* ---- power ------------------------------------------------------------ */
+
+static int seriesLookup(void *p, SeriesState *st) {
+    PgDb *d = p;
+    const char *v[2] = {st->host, st->meter};
+    PGresult *r = PQexecParams(d->conn,
+                               "INSERT INTO series(host, meter) VALUES($1, $2)"
+                               " ON CONFLICT (host, meter) DO NOTHING",
+                               2, NULL, v, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pgErr(d, "adding a series", r);
+    PQclear(r);
+    if (rc < 0) return -1;
+    r = PQexecParams(d->conn,
+                     "SELECT id, last_t, last_w FROM series WHERE host = $1 AND meter = $2"
+                     " FOR UPDATE",
+                     2, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        rc = pgErr(d, "looking a series up", r);
+    } else {
+        st->id = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+        st->hasLast = !PQgetisnull(r, 0, 1);
+        st->lastT = st->hasLast ? strtod(PQgetvalue(r, 0, 1), NULL) : 0;
+        st->lastW = st->hasLast ? strtod(PQgetvalue(r, 0, 2), NULL) : 0;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int mergeRollups(PgDb *d, const RollupDelta *x, size_t n, const char *mergeSql) {
+    for (size_t i = 0; i < n; i++) {
+        putLong(d, x[i].series, '\t');
+        putNum(d, x[i].bucket, '\t');
+        putLong(d, x[i].count, '\t');
+        putNum(d, x[i].sum, '\t');
+        putNum(d, x[i].min, '\t');
+        putNum(d, x[i].max, '\t');
+        putNum(d, x[i].joules, '\n');
+    }
+    if (copyIn(d, "COPY roll_in FROM STDIN", "copying roll-up deltas") < 0) return -1;
+    if (run(d, mergeSql, "merging roll-ups") < 0) return -1;
+    return run(d, "DELETE FROM roll_in", "clearing roll-up deltas");
+}
+
+static int updateSeries(PgDb *d, const BatchPlan *p) {
+    for (size_t i = 0; i < p->nSeries; i++) {
+        putLong(d, p->series[i].id, '\t');
+        putNum(d, p->series[i].lastT, '\t');
+        putNum(d, p->series[i].lastW, '\n');
+    }
+    if (run(d,
+            "CREATE TEMP TABLE IF NOT EXISTS last_in(id BIGINT, t DOUBLE PRECISION,"
+            " w DOUBLE PRECISION) ON COMMIT DELETE ROWS",
+            "preparing series updates") < 0)
+        return -1;
+    if (copyIn(d, "COPY last_in FROM STDIN", "copying series updates") < 0) return -1;
+    return run(d,
+               "UPDATE series SET last_t = l.t, last_w = l.w FROM last_in l WHERE series.id = l.id;"
+               "DELETE FROM last_in",
+               "recording series' last samples");
+}
+
+static int writePlan(PgDb *d, const PowerSample *s, size_t n, const BatchPlan *p) {
+    for (size_t i = 0; i < n; i++) {
+        putLong(d, p->seriesOf[i], '\t');
+        putNum(d, s[i].t, '\t');
+        putNum(d, s[i].watts, '\t');
+        putLong(d, (long)s[i].source, '\t');
+        putNum(d, p->joules[i], '\n');
+    }
+    if (copyIn(d, "COPY power(series, t, watts, source, joules) FROM STDIN",
+               "copying power samples") < 0)
+        return -1;
+    if (mergeRollups(d, p->minute, p->nMinute, MERGE_SQL("power_1m")) < 0) return -1;
+    if (mergeRollups(d, p->hour, p->nHour, MERGE_SQL("power_1h")) < 0) return -1;
+    return updateSeries(d, p);
+}
+
+static int pgWritePower(void *p, const PowerSample *s, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    BatchPlan plan;
+    int rc = batchPlan(s, n, seriesLookup, d, &plan);
+    if (rc == 0) {
+        d->len = 0;
+        rc = writePlan(d, s, n, &plan);
+    }
+    batchPlanFree(&plan);
+    return finish(d, rc);
+}
+
+/* ---- utilization and events ------------------------------------------- */
+
+static int pgWriteHostUtil(void *p, const HostUtilSample *s, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        putText(d, s[i].host, '\t');
+        putNum(d, s[i].t, '\t');
+        putNum(d, s[i].util, '\n');
+    }
+    return finish(d, copyIn(d, "COPY host_util(host, t, util) FROM STDIN",
+                            "copying host utilization samples"));
+}
+
+static int pgWriteVmUtil(void *p, const VmUtilSample *s, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        putText(d, s[i].vm, '\t');
+        putNum(d, s[i].t, '\t');
+        putText(d, s[i].host, '\t');
+        putLong(d, s[i].vcpus, '\t');
+        putNum(d, s[i].util, '\n');
+    }
+    return finish(d, copyIn(d, "COPY vm_util(vm, t, host, vcpus, util) FROM STDIN",
+                            "copying VM utilization samples"));
+}
+
+static int pgWriteEvents(void *p, const StoreEvent *e, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        putNum(d, e[i].t, '\t');
+        putText(d, e[i].kind, '\t');
+        putText(d, e[i].host && *e[i].host ? e[i].host : NULL, '\t');
+        putText(d, e[i].vm && *e[i].vm ? e[i].vm : NULL, '\t');
+        putText(d, e[i].detail ? e[i].detail : "{}", '\n');
+    }
+    return finish(d,
+                  copyIn(d, "COPY events(t, kind, host, vm, detail) FROM STDIN", "copying events"));
+}
+
+static int pgRetain(void *p, double before, long *deleted) {
+    PgDb *d = p;
+    static const char *const tables[] = {"power", "host_util", "vm_util"};
+    char cut[40], sql[96];
+    snprintf(cut, sizeof(cut), "%.17g", before);
+    const char *v[1] = {cut};
+    *deleted = 0;
+    if (begin(d) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < 3 && rc == 0; i++) {
+        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE t < $1", tables[i]);
+        PGresult *r = PQexecParams(d->conn, sql, 1, NULL, v, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK)
+            *deleted += strtol(PQcmdTuples(r), NULL, 10);
+        else
+            rc = pgErr(d, "deleting old samples", r);
+        PQclear(r);
+    }
+    return finish(d, rc);
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+#define ROLLUP_SERIES_SQL(T)                                                                       \
+    "SELECT s.meter, floor((r.bucket - $3) / $5)::bigint AS b, sum(r.sum) / sum(r.count),"         \
+    " min(r.min), max(r.max), sum(r.count), sum(r.joules) FROM " T " r JOIN series s"              \
+    " ON s.id = r.series WHERE s.host = $1 AND ($2::text IS NULL OR s.meter = $2)"                 \
+    " AND r.bucket >= $3 AND r.bucket < $4 GROUP BY s.meter, b ORDER BY s.meter, b"
+
+static const char *const seriesSql[] = {
+    [SERIES_RAW] = "SELECT s.meter, floor((p.t - $3) / $5)::bigint AS b, avg(p.watts),"
+                   " min(p.watts), max(p.watts), count(*), sum(p.joules)"
+                   " FROM power p JOIN series s ON s.id = p.series"
+                   " WHERE s.host = $1 AND ($2::text IS NULL OR s.meter = $2) AND p.t >= $3"
+                   " AND p.t < $4 GROUP BY s.meter, b ORDER BY s.meter, b",
+    [SERIES_1MIN] = ROLLUP_SERIES_SQL("power_1m"),
+    [SERIES_1HOUR] = ROLLUP_SERIES_SQL("power_1h"),
+};
+
+static int readSeries(const PGresult *r, const char *host, double from, double step,
+                      SeriesPoint **out, size_t *n) {
+    int rows = PQntuples(r);
+    if (rows == 0) return 0;
+    *out = xmalloc((size_t)rows * sizeof(SeriesPoint));
+    for (int i = 0; i < rows; i++) {
+        if (strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, 0, 0)) != 0)
+            return ERR("series query: host %s has more than one meter (%s, %s); name one", host,
+                       PQgetvalue(r, 0, 0), PQgetvalue(r, i, 0));
+        (*out)[(*n)++] = (SeriesPoint){
+            .t = from + (double)strtol(PQgetvalue(r, i, 1), NULL, 10) * step,
+            .avgW = strtod(PQgetvalue(r, i, 2), NULL),
+            .minW = strtod(PQgetvalue(r, i, 3), NULL),
+            .maxW = strtod(PQgetvalue(r, i, 4), NULL),
+            .count = strtol(PQgetvalue(r, i, 5), NULL, 10),
+            .joules = strtod(PQgetvalue(r, i, 6), NULL),
+        };
+    }
+    return 0;
+}
+
+static int pgSeries(void *p, const char *host, const char *meter, double from, double to,
+                    double step, SeriesSource src, SeriesPoint **out, size_t *n) {
+    PgDb *d = p;
+    char a[40], b[40], c[40];
+    snprintf(a, sizeof(a), "%.17g", from);
+    snprintf(b, sizeof(b), "%.17g", to);
+    snprintf(c, sizeof(c), "%.17g", step);
+    const char *v[5] = {host, meter, a, b, c};
+    PGresult *r = PQexecParams(d->conn, seriesSql[src], 5, NULL, v, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? readSeries(r, host, from, step, out, n)
+                                                  : pgErr(d, "reading a series", r);
+    PQclear(r);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int pgEnergy(void *p, double from, double to, HostEnergy **out, size_t *n) {
+    PgDb *d = p;
+    char a[40], b[40];
+    snprintf(a, sizeof(a), "%.17g", from);
+    snprintf(b, sizeof(b), "%.17g", to);
+    const char *v[2] = {a, b};
+    PGresult *r = PQexecParams(d->conn,
+                               "SELECT s.host, s.meter, sum(r.joules), sum(r.count) FROM power_1m r"
+                               " JOIN series s ON s.id = r.series WHERE r.bucket >= $1"
+                               " AND r.bucket < $2 GROUP BY s.host, s.meter"
+                               " ORDER BY s.host, s.meter",
+                               2, NULL, v, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        rc = pgErr(d, "reading energy totals", r);
+    } else if (PQntuples(r) > 0) {
+        *out = xcalloc((size_t)PQntuples(r), sizeof(HostEnergy));
+        for (int i = 0; i < PQntuples(r); i++) {
+            HostEnergy *e = &(*out)[(*n)++];
+            snprintf(e->host, sizeof(e->host), "%s", PQgetvalue(r, i, 0));
+            snprintf(e->meter, sizeof(e->meter), "%s", PQgetvalue(r, i, 1));
+            e->joules = strtod(PQgetvalue(r, i, 2), NULL);
+            e->samples = strtol(PQgetvalue(r, i, 3), NULL, 10);
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+const StoreDriver storePostgresDriver = {
+    .scheme = "postgres",
+    .summary = "PostgreSQL through libpq, for many agents writing to one place",
+    .open = pgOpen,
+    .close = pgClose,
+    .writePower = pgWritePower,
+    .writeHostUtil = pgWriteHostUtil,
+    .writeVmUtil = pgWriteVmUtil,
+    .writeEvents = pgWriteEvents,
+    .retain = pgRetain,
+    .series = pgSeries,
+    .energy = pgEnergy,
+};

@@ -1,0 +1,245 @@
+/* test_store.c - the store contract (store.h), run against every backend
+ * that can be opened here: batched writes, bad input refused whole,
+ * roll-ups, series and energy queries, retention, and the durability promise
+ * (acknowledged samples survive a kill -9 of the writer).
+ *
+ * Backends: sqlite (a file in a temp dir), or, when GEYSER_TEST_POSTGRES
+ * holds a conninfo, postgres only: ctest runs this program a second time
+ * under tests/pg/with-postgres.sh, which starts a real server. */
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store.h"
+#include "testing.h"
+
+static char tmpDir[] = "/tmp/geyser-store-XXXXXX";
+static int uriSeq;
+static const char *backendUri; /* "sqlite:" or "postgres:..." */
+
+/* A fresh, empty store of the backend under test. */
+static Store *freshStore(char *uri, size_t size) {
+    if (strcmp(backendUri, "sqlite:") == 0)
+        snprintf(uri, size, "sqlite:%s/s%d.db", tmpDir, ++uriSeq);
+    else /* tests/pg/with-postgres.sh made databases geyser_t1..8 */
+        snprintf(uri, size, "postgres:%s dbname=geyser_t%d", backendUri, ++uriSeq);
+    Store *st = storeOpen(uri);
+    if (!st) fprintf(stderr, "storeOpen(%s): %s\n", uri, errLast());
+    return st;
+}
+
+static PowerSample ps(double t, const char *host, double w) {
+    return (PowerSample){.t = t, .host = host, .meter = "ipmi", .watts = w};
+}
+
+static void testBadInputRefused(void) {
+    char uri[256];
+    Store *st = freshStore(uri, sizeof(uri));
+    CHECK(st != NULL);
+    if (!st) return;
+    PowerSample b[3] = {ps(0, "h1", 100), ps(1, "h1", NAN), ps(2, "h1", 100)};
+    CHECK(storeWritePower(st, b, 3) == -1);
+    CHECK_STR_CONTAINS(errLast(), "power sample 1 (host h1, meter ipmi): watts is not a finite");
+    b[1].watts = -3;
+    CHECK(storeWritePower(st, b, 3) == -1);
+    CHECK_STR_CONTAINS(errLast(), "-3 W is negative");
+    b[1].watts = 100;
+    b[1].host = "a-host-name-that-is-far-too-long-to-be-a-host-name-in-any-cloud-we-know";
+    CHECK(storeWritePower(st, b, 3) == -1);
+    CHECK_STR_CONTAINS(errLast(), "more than the 63 allowed");
+    b[1].host = "h1";
+    b[2].t = 1; /* same time as the previous sample of the series */
+    CHECK(storeWritePower(st, b, 3) == -1);
+    CHECK_STR_CONTAINS(errLast(), "time 1.000 is not after the previous sample");
+    /* Nothing of the refused batches was written. */
+    SeriesPoint *pts;
+    size_t n;
+    CHECK(storeSeries(st, "h1", NULL, 0, 60, 1, &pts, &n, NULL) == 0);
+    CHECK(n == 0);
+    free(pts);
+    b[2].t = 2;
+    CHECK(storeWritePower(st, b, 3) == 0);
+    PowerSample back = ps(1.5, "h1", 100);
+    CHECK(storeWritePower(st, &back, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "previous sample of this series at 2.000");
+    HostUtilSample hu = {.t = 0, .host = "h1", .util = 1.5};
+    CHECK(storeWriteHostUtil(st, &hu, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "utilization 1.5 is outside [0, 1]");
+    StoreEvent ev = {.t = 1, .kind = "migrate", .detail = "[1]"};
+    CHECK(storeWriteEvents(st, &ev, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "detail is not a JSON object");
+    storeClose(st);
+}
+
+/* One host at 1 Hz, 100 W for the first hour and 200 W for the second. */
+static void writeTwoHours(Store *st, const char *host) {
+    enum { N = 7200, BATCH = 1000 };
+    PowerSample *b = malloc(sizeof(PowerSample) * BATCH);
+    for (int i = 0; i < N; i += BATCH) {
+        for (int k = 0; k < BATCH; k++)
+            b[k] = ps(i + k, host, i + k < 3600 ? 100 : 200);
+        CHECK(storeWritePower(st, b, BATCH) == 0);
+    }
+    free(b);
+}
+
+static void testRollupsAndQueries(void) {
+    char uri[256];
+    Store *st = freshStore(uri, sizeof(uri));
+    if (!st) return;
+    writeTwoHours(st, "h1");
+    writeTwoHours(st, "h2");
+    SeriesPoint *pts;
+    size_t n;
+    SeriesSource src;
+    CHECK(storeSeries(st, "h1", NULL, 0, 7200, 3600, &pts, &n, &src) == 0);
+    CHECK(src == SERIES_1HOUR);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK_NEAR(pts[0].avgW, 100, 1e-9);
+        CHECK_NEAR(pts[1].avgW, 200, 1e-9);
+        CHECK(pts[0].count == 3600);
+        CHECK_NEAR(pts[0].joules, 3599 * 100.0, 1e-6); /* the first sample opens the series */
+        CHECK_NEAR(pts[1].joules, 150 + 3599 * 200.0, 1e-6);
+        CHECK_NEAR(pts[1].minW, 200, 1e-9);
+    }
+    free(pts);
+    CHECK(storeSeries(st, "h1", "ipmi", 3540, 3660, 60, &pts, &n, &src) == 0);
+    CHECK(src == SERIES_1MIN);
+    CHECK(n == 2 && pts[0].maxW == 100 && pts[1].minW == 200);
+    free(pts);
+    CHECK(storeSeries(st, "h1", NULL, 3595, 3605, 5, &pts, &n, &src) == 0);
+    CHECK(src == SERIES_RAW);
+    CHECK(n == 2 && pts[0].count == 5 && pts[0].avgW == 100 && pts[1].avgW == 200);
+    free(pts);
+    HostEnergy *e;
+    CHECK(storeEnergy(st, 0, 7200, &e, &n) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK(strcmp(e[0].host, "h1") == 0 && strcmp(e[1].host, "h2") == 0);
+        CHECK_NEAR(e[0].joules, 3599 * 100.0 + 150 + 3599 * 200.0, 1e-6);
+        CHECK(e[1].samples == 7200);
+    }
+    free(e);
+    CHECK(storeEnergy(st, 0, 7190, &e, &n) == -1);
+    CHECK_STR_CONTAINS(errLast(), "whole minutes");
+    long deleted = 0;
+    CHECK(storeRetain(st, 3600, &deleted) == 0);
+    CHECK(deleted == 7200);
+    CHECK(storeSeries(st, "h1", NULL, 0, 7202, 3601, &pts, &n, &src) == 0);
+    CHECK(src == SERIES_RAW && n == 2); /* raw: only the second hour is left */
+    free(pts);
+    CHECK(storeSeries(st, "h1", NULL, 0, 7200, 3600, &pts, &n, &src) == 0);
+    CHECK(n == 2); /* the roll-ups outlive the raw samples */
+    free(pts);
+    storeClose(st);
+}
+
+static void testOtherTables(void) {
+    char uri[256];
+    Store *st = freshStore(uri, sizeof(uri));
+    if (!st) return;
+    HostUtilSample hu[2] = {{.t = 1, .host = "h1", .util = 0.5}, {.t = 2, .host = "h1", .util = 0}};
+    CHECK(storeWriteHostUtil(st, hu, 2) == 0);
+    CHECK(storeWriteHostUtil(st, hu, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "host utilization sample");
+    VmUtilSample vu = {.t = 1, .vm = "vm-1", .host = "h1", .vcpus = 2, .util = 0.25};
+    CHECK(storeWriteVmUtil(st, &vu, 1) == 0);
+    vu.vcpus = 0;
+    CHECK(storeWriteVmUtil(st, &vu, 1) == -1);
+    StoreEvent ev = {
+        .t = 1, .kind = "migrate", .host = "h1", .vm = "vm-1", .detail = "{\"to\":\"h2\"}"};
+    CHECK(storeWriteEvents(st, &ev, 1) == 0);
+    storeClose(st);
+}
+
+/* The child writes batches and acknowledges each over a pipe (the index of
+ * its last sample) only after storeWritePower returned 0; the parent kills
+ * it mid-stream and checks that every acknowledged sample is there. */
+static void childWriter(const char *uri, int fd) {
+    Store *st = storeOpen(uri);
+    if (!st) _exit(3);
+    PowerSample b[100];
+    for (int64_t i = 0;; i += 100) {
+        for (int k = 0; k < 100; k++)
+            b[k] = ps((double)(i + k), "kill", 42);
+        if (storeWritePower(st, b, 100) < 0) _exit(4);
+        int64_t last = i + 99;
+        if (write(fd, &last, sizeof(last)) != sizeof(last)) _exit(5);
+    }
+}
+
+static void testKillNine(void) {
+    char uri[256];
+    Store *st = freshStore(uri, sizeof(uri));
+    if (!st) return;
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        storeClose(st);
+        childWriter(uri, fds[1]);
+    }
+    close(fds[1]);
+    int64_t acked = -1, v;
+    /* Wait for 50 acknowledgements (a count, not a time), then kill. */
+    for (int i = 0; i < 50 && read(fds[0], &v, sizeof(v)) == sizeof(v); i++)
+        acked = v;
+    kill(pid, SIGKILL);
+    /* Acks already in the pipe were sent after their commit, so they count. */
+    while (read(fds[0], &v, sizeof(v)) == sizeof(v))
+        acked = v;
+    close(fds[0]);
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK(acked >= 4999);
+    storeClose(st);
+    st = storeOpen(uri); /* reopen: recovery from the WAL */
+    CHECK(st != NULL);
+    if (!st) return;
+    SeriesPoint *pts;
+    size_t n;
+    CHECK(storeSeries(st, "kill", NULL, 0, (double)acked + 1, (double)acked + 1, &pts, &n, NULL) ==
+          0);
+    CHECK(n == 1 && pts[0].count == acked + 1);
+    free(pts);
+    storeClose(st);
+}
+
+static void runAll(const char *uri) {
+    backendUri = uri;
+    fprintf(stderr, "== backend %s\n", uri);
+    RUN(testBadInputRefused);
+    RUN(testRollupsAndQueries);
+    RUN(testOtherTables);
+    RUN(testKillNine);
+}
+
+static void testOpenErrors(void) {
+    CHECK(storeOpen("nowhere") == NULL);
+    CHECK_STR_CONTAINS(errLast(), "has no scheme");
+    CHECK(storeOpen("mysql:x") == NULL);
+    CHECK_STR_CONTAINS(errLast(), "unknown scheme 'mysql'");
+    CHECK(storeOpen("sqlite:/nonexistent-dir/x.db") == NULL);
+    CHECK_STR_CONTAINS(errLast(), "cannot open store sqlite:/nonexistent-dir/x.db");
+}
+
+int main(void) {
+    if (!mkdtemp(tmpDir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN(testOpenErrors);
+    const char *pg = getenv("GEYSER_TEST_POSTGRES");
+    runAll(pg && *pg ? pg : "sqlite:");
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpDir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpDir);
+    return testSummary("test_store");
+}
