@@ -28,7 +28,8 @@ static void testPiecewiseBreakpoints(void) {
     CHECK(m.kind == POWER_PIECEWISE);
     CHECK(m.idleW == 86 && m.maxW == 117);
     /* At each 10 % point the table value itself, to the bit. */
-    for (int i = 0; i < POWER_POINTS; i++) CHECK(powerAt(&m, i / 10.0) == g4[i]);
+    for (int i = 0; i < POWER_POINTS; i++)
+        CHECK(powerAt(&m, i / 10.0) == g4[i]);
 }
 
 static void testPiecewiseBetween(void) {

@@ -8,11 +8,14 @@
 #include "testing.h"
 
 #define HEADER                                                                                     \
-    "name,cores,core_mips,ram_mb,model,r,u0,u10,u20,u30,u40,u50,u60,u70,u80,u90,u100,off_w,boot_s," \
+    "name,cores,core_mips,ram_mb,model,r,u0,u10,u20,u30,u40,u50,u60,u70,u80,u90,u100,off_w,boot_"  \
+    "s,"                                                                                           \
     "boot_w,shutdown_s,shutdown_w,source\n"
 #define ROW_G4                                                                                     \
-    "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,30,86,spec\n"
-#define ROW_LIN "Lin,16,2600,65536,linear,,150,165,180,195,210,225,240,255,270,285,300,5,120,300,30,150,x\n"
+    "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,30,86,"      \
+    "spec\n"
+#define ROW_LIN                                                                                    \
+    "Lin,16,2600,65536,linear,,150,165,180,195,210,225,240,255,270,285,300,5,120,300,30,150,x\n"
 
 /* Parse `text` expecting failure; the error message must contain `needle`. */
 static void expectError(const char *text, const char *needle) {
@@ -79,9 +82,10 @@ static void testFindUnknown(void) {
 }
 
 static void testParseGood(void) {
-    const char *text = "# a comment\n\n" HEADER "  # indented comment\n" ROW_G4 "\r\n" ROW_LIN
-                       "Fan,16,2600,65536,concave,1.4,150,174.03,194.24,212.2,228.41,243.16,256.63,"
-                       "268.96,280.25,290.57,300,5,120,300,30,150,\"Fan, \"\"Weber\"\", Barroso\"\r\n";
+    const char *text =
+        "# a comment\n\n" HEADER "  # indented comment\n" ROW_G4 "\r\n" ROW_LIN
+        "Fan,16,2600,65536,concave,1.4,150,174.03,194.24,212.2,228.41,243.16,256.63,"
+        "268.96,280.25,290.57,300,5,120,300,30,150,\"Fan, \"\"Weber\"\", Barroso\"\r\n";
     ServerType *t = NULL;
     int n = serverTypesParse(text, "t.csv", &t);
     if (n < 0) fprintf(stderr, "%s\n", errLast());
@@ -105,69 +109,85 @@ static void testParseStructure(void) {
                 "off_w,boot_s,boot_w,shutdown_s,shutdown_watts,source\n",
                 "header column 22 is 'shutdown_watts' where 'shutdown_w' is expected");
     expectError(HEADER "G4,2,1860\n", "t.csv:2: found 3 columns, expected 23");
-    expectError(HEADER "# c\n" ROW_G4 "G5,2,2660,4096,piecewise,,1,2,3,4,5,6,7,8,9,10,11,0,0,0,0,0,s,extra\n",
+    expectError(HEADER "# c\n" ROW_G4
+                       "G5,2,2660,4096,piecewise,,1,2,3,4,5,6,7,8,9,10,11,0,0,0,0,0,s,extra\n",
                 "t.csv:4: found 24 columns, expected 23");
-    expectError(HEADER "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,"
-                       "117,30,86,\"unterminated\n",
+    expectError(HEADER
+                "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,"
+                "117,30,86,\"unterminated\n",
                 "t.csv:2: column 23: the quoted field has no closing quote");
     expectError(HEADER ROW_G4 ROW_G4, "t.csv:3: column name: 'G4' is already defined on line 2");
 }
 
 static void testParseNumbers(void) {
-    expectError(HEADER "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,12x,102,106,108,112,114,117,5,120,"
-                       "117,30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,12x,102,106,108,112,114,117,5,120,"
+                "117,30,86,s\n",
                 "t.csv:2: column u40: '12x' is not a number");
-    expectError(HEADER "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,,102,106,108,112,114,117,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,,102,106,108,112,114,117,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: column u40 is empty");
-    expectError(HEADER "G4,0,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,"
-                       "117,30,86,s\n",
+    expectError(HEADER
+                "G4,0,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,"
+                "117,30,86,s\n",
                 "t.csv:2: column cores: 0 is out of range");
     expectError(HEADER "G4,2.5,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,"
                        "120,117,30,86,s\n",
                 "t.csv:2: column cores: '2.5' is not a whole number");
-    expectError(HEADER "G4,2,0,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "G4,2,0,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: column core_mips: 0 must be greater than zero");
-    expectError(HEADER "G4,2,1860,-1,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,-1,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: column ram_mb: -1 must be greater than zero");
-    expectError(HEADER "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,-120,"
-                       "117,30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,-120,"
+                "117,30,86,s\n",
                 "t.csv:2: column boot_s: -120 is negative");
-    expectError(HEADER "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,-5,120,"
-                       "117,30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,4096,piecewise,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,-5,120,"
+                "117,30,86,s\n",
                 "t.csv:2: column off_w: -5 is negative");
 }
 
 static void testParseModels(void) {
-    expectError(HEADER "G4,2,1860,4096,cubic,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,4096,cubic,,86,89.4,92.6,96,99.5,102,106,108,112,114,117,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: column model: unknown power model 'cubic'");
-    expectError(HEADER "G4,2,1860,4096,piecewise,,86,89.4,92.6,90,99.5,102,106,108,112,114,117,5,120,"
-                       "117,30,86,s\n",
+    expectError(HEADER
+                "G4,2,1860,4096,piecewise,,86,89.4,92.6,90,99.5,102,106,108,112,114,117,5,120,"
+                "117,30,86,s\n",
                 "t.csv:2: piecewise power model: u30 = 90 W is below u20 = 92.6 W");
-    expectError(HEADER "L,2,1860,4096,linear,,300,165,180,195,210,225,240,255,270,285,150,5,120,117,30,"
-                       "86,s\n",
-                "t.csv:2: linear power model: idle power 300 W (u0) is above the maximum 150 W (u100)");
+    expectError(
+        HEADER "L,2,1860,4096,linear,,300,165,180,195,210,225,240,255,270,285,150,5,120,117,30,"
+               "86,s\n",
+        "t.csv:2: linear power model: idle power 300 W (u0) is above the maximum 150 W (u100)");
     expectError(HEADER "L,2,1860,4096,linear,1.4,150,165,180,195,210,225,240,255,270,285,300,5,120,"
                        "117,30,86,s\n",
                 "t.csv:2: column r: '1.4' is given, but r applies only to the concave model");
-    expectError(HEADER "C,2,1860,4096,concave,,150,165,180,195,210,225,240,255,270,285,300,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "C,2,1860,4096,concave,,150,165,180,195,210,225,240,255,270,285,300,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: column r is empty");
-    expectError(HEADER "C,2,1860,4096,concave,3,150,165,180,195,210,225,240,255,270,285,300,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "C,2,1860,4096,concave,3,150,165,180,195,210,225,240,255,270,285,300,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: concave power model: exponent r = 3 is outside (1, 2]");
     /* u10..u90 of a linear row restate the line: 165 at 10 %, not 170. */
-    expectError(HEADER "L,2,1860,4096,linear,,150,170,180,195,210,225,240,255,270,285,300,5,120,117,"
-                       "30,86,s\n",
+    expectError(HEADER
+                "L,2,1860,4096,linear,,150,170,180,195,210,225,240,255,270,285,300,5,120,117,"
+                "30,86,s\n",
                 "t.csv:2: column u10: 170 W disagrees with the linear model's 165.00 W at 10 %");
 }
 
 static void testFlavors(void) {
     const Flavor *f = flavorFind("tiny");
-    CHECK(f && strcmp(f->name, "m1.tiny") == 0 && f->vcpus == 1 && f->ramMb == 512 && f->diskGb == 0);
+    CHECK(f && strcmp(f->name, "m1.tiny") == 0 && f->vcpus == 1 && f->ramMb == 512 &&
+          f->diskGb == 0);
     f = flavorFind("m1.xlarge");
     CHECK(f && f->vcpus == 8 && f->ramMb == 16384 && f->diskGb == 80);
     f = flavorFind("M1.Medium");
@@ -177,7 +197,8 @@ static void testFlavors(void) {
     f = flavorFind("large");
     CHECK(f && f->vcpus == 4 && f->ramMb == 8192 && f->diskGb == 60);
     int count = 0;
-    while (flavorTable[count].vcpus) count++;
+    while (flavorTable[count].vcpus)
+        count++;
     CHECK(count == 5);
     CHECK(flavorFind("m1.huge") == NULL);
     CHECK_STR_CONTAINS(errLast(), "unknown flavor 'm1.huge'");

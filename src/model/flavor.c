@@ -9,12 +9,8 @@
 #include "err.h"
 
 const Flavor flavorTable[] = {
-    {"m1.tiny", 1, 512, 0},
-    {"m1.small", 1, 2048, 20},
-    {"m1.medium", 2, 4096, 40},
-    {"m1.large", 4, 8192, 60},
-    {"m1.xlarge", 8, 16384, 80},
-    {NULL, 0, 0, 0},
+    {"m1.tiny", 1, 512, 0},    {"m1.small", 1, 2048, 20},   {"m1.medium", 2, 4096, 40},
+    {"m1.large", 4, 8192, 60}, {"m1.xlarge", 8, 16384, 80}, {NULL, 0, 0, 0},
 };
 
 #define FLAVOR_PREFIX "m1."
@@ -30,8 +26,8 @@ static void knownFlavors(char *buf, size_t size) {
     size_t len = 0;
     buf[0] = '\0';
     for (const Flavor *f = flavorTable; f->vcpus && len < size; f++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", f == flavorTable ? "" : ", ",
-                                f->name);
+        len +=
+            (size_t)snprintf(buf + len, size - len, "%s%s", f == flavorTable ? "" : ", ", f->name);
 }
 
 const Flavor *flavorFind(const char *name) {

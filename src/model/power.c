@@ -25,12 +25,15 @@ static double clampUtil(double u) {
     return u > 1 ? 1 : u;
 }
 
-static double concaveShape(double u, double r) { return 2 * u - pow(u, r); }
+static double concaveShape(double u, double r) {
+    return 2 * u - pow(u, r);
+}
 
 /* The table of a model that is not piecewise, so that every model can be
  * printed the same way. */
 static void fillPoints(PowerModel *m) {
-    for (int i = 0; i < POWER_POINTS; i++) m->points[i] = powerAt(m, i / 10.0);
+    for (int i = 0; i < POWER_POINTS; i++)
+        m->points[i] = powerAt(m, i / 10.0);
 }
 
 PowerModel powerLinear(double idleW, double maxW) {

@@ -14,24 +14,33 @@
 #include "util.h"
 
 enum {
-    COL_NAME, COL_CORES, COL_CORE_MIPS, COL_RAM_MB, COL_MODEL, COL_R,
+    COL_NAME,
+    COL_CORES,
+    COL_CORE_MIPS,
+    COL_RAM_MB,
+    COL_MODEL,
+    COL_R,
     COL_U0, /* u0 .. u100 follow in order */
     COL_OFF_W = COL_U0 + POWER_POINTS,
-    COL_BOOT_S, COL_BOOT_W, COL_SHUTDOWN_S, COL_SHUTDOWN_W, COL_SOURCE,
+    COL_BOOT_S,
+    COL_BOOT_W,
+    COL_SHUTDOWN_S,
+    COL_SHUTDOWN_W,
+    COL_SOURCE,
     COLS
 };
 
 static const char *const colNames[COLS] = {
-    "name", "cores", "core_mips", "ram_mb", "model", "r",
-    "u0", "u10", "u20", "u30", "u40", "u50", "u60", "u70", "u80", "u90", "u100",
-    "off_w", "boot_s", "boot_w", "shutdown_s", "shutdown_w", "source",
+    "name", "cores", "core_mips", "ram_mb", "model",      "r",          "u0",     "u10",
+    "u20",  "u30",   "u40",       "u50",    "u60",        "u70",        "u80",    "u90",
+    "u100", "off_w", "boot_s",    "boot_w", "shutdown_s", "shutdown_w", "source",
 };
 
 /* How far (W) the u10..u90 columns of a linear or concave row may stray from
  * the model's own values: they are written rounded, but must not lie. */
 #define RESTATED_TOLERANCE_W 0.5
 
-#define BUILTIN_FILE "server-types.csv"
+#define BUILTIN_FILE   "server-types.csv"
 #define BUILTIN_ORIGIN "data/server-types.csv"
 
 /* One data line, split into its fields, with where it came from. */
@@ -43,7 +52,9 @@ typedef struct Row {
 
 /* ---- splitting -------------------------------------------------------- */
 
-static bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* A quoted field: "" stands for one quote. Unquotes in place; returns the
  * character after the closing quote, or NULL when there is none. */
@@ -70,13 +81,17 @@ static int splitFields(char *line, char **fields, int max, const char *origin, i
     int n = 0;
     char *p = line;
     for (;;) {
-        while (isBlank(*p)) p++;
+        while (isBlank(*p))
+            p++;
         char *start = p, *next;
         bool quoted = *p == '"';
         if (quoted) {
             next = unquote(p);
-            if (!next) return ERR("%s:%d: column %d: the quoted field has no closing quote", origin, lineNo, n + 1);
-            while (isBlank(*next)) next++;
+            if (!next)
+                return ERR("%s:%d: column %d: the quoted field has no closing quote", origin,
+                           lineNo, n + 1);
+            while (isBlank(*next))
+                next++;
             if (*next && *next != ',')
                 return ERR("%s:%d: column %d: text after the closing quote", origin, lineNo, n + 1);
         } else {
@@ -95,7 +110,9 @@ static int splitFields(char *line, char **fields, int max, const char *origin, i
 
 static int rowNumber(const Row *r, int col, double *out) {
     const char *s = r->f[col];
-    if (!*s) return ERR("%s:%d: column %s is empty; a number is required", r->origin, r->line, colNames[col]);
+    if (!*s)
+        return ERR("%s:%d: column %s is empty; a number is required", r->origin, r->line,
+                   colNames[col]);
     if (parseDouble(s, out) < 0)
         return ERR("%s:%d: column %s: '%s' is not a number", r->origin, r->line, colNames[col], s);
     return 0;
@@ -104,23 +121,24 @@ static int rowNumber(const Row *r, int col, double *out) {
 static int rowNonNegative(const Row *r, int col, double *out) {
     if (rowNumber(r, col, out) < 0) return -1;
     if (*out < 0)
-        return ERR("%s:%d: column %s: %g is negative; times and powers cannot be", r->origin, r->line,
-                   colNames[col], *out);
+        return ERR("%s:%d: column %s: %g is negative; times and powers cannot be", r->origin,
+                   r->line, colNames[col], *out);
     return 0;
 }
 
 static int rowPositive(const Row *r, int col, double *out) {
     if (rowNumber(r, col, out) < 0) return -1;
     if (*out <= 0)
-        return ERR("%s:%d: column %s: %g must be greater than zero", r->origin, r->line, colNames[col], *out);
+        return ERR("%s:%d: column %s: %g must be greater than zero", r->origin, r->line,
+                   colNames[col], *out);
     return 0;
 }
 
 static int rowText(const Row *r, int col, char *dst, size_t size) {
     const char *s = r->f[col];
     if (strlen(s) >= size)
-        return ERR("%s:%d: column %s is longer than %zu characters", r->origin, r->line, colNames[col],
-                   size - 1);
+        return ERR("%s:%d: column %s is longer than %zu characters", r->origin, r->line,
+                   colNames[col], size - 1);
     memcpy(dst, s, strlen(s) + 1);
     return 0;
 }
@@ -136,8 +154,8 @@ static int parseCores(const Row *r, ServerType *t) {
     if (parseLong(s, &v) < 0)
         return ERR("%s:%d: column cores: '%s' is not a whole number", r->origin, r->line, s);
     if (v < 1 || v > INT_MAX)
-        return ERR("%s:%d: column cores: %ld is out of range; a server has at least one core", r->origin,
-                   r->line, v);
+        return ERR("%s:%d: column cores: %ld is out of range; a server has at least one core",
+                   r->origin, r->line, v);
     t->cores = (int)v;
     return 0;
 }
@@ -162,8 +180,9 @@ static int parseExponent(const Row *r, PowerKind kind, double *out) {
     *out = 0;
     if (kind == POWER_CONCAVE) return rowNumber(r, COL_R, out);
     if (*r->f[COL_R])
-        return ERR("%s:%d: column r: '%s' is given, but r applies only to the concave model, not %s",
-                   r->origin, r->line, r->f[COL_R], powerKindName(kind));
+        return ERR(
+            "%s:%d: column r: '%s' is given, but r applies only to the concave model, not %s",
+            r->origin, r->line, r->f[COL_R], powerKindName(kind));
     return 0;
 }
 
@@ -239,11 +258,13 @@ static int checkHeader(char *line, const char *origin, int lineNo) {
     int n = splitFields(line, f, COLS, origin, lineNo);
     if (n < 0) return -1;
     if (n != COLS)
-        return ERR("%s:%d: the header has %d columns, expected %d: %s", origin, lineNo, n, COLS, want);
+        return ERR("%s:%d: the header has %d columns, expected %d: %s", origin, lineNo, n, COLS,
+                   want);
     for (int i = 0; i < COLS; i++) {
         if (strcmp(f[i], colNames[i]) != 0)
-            return ERR("%s:%d: header column %d is '%s' where '%s' is expected; the header must be: %s",
-                       origin, lineNo, i + 1, f[i], colNames[i], want);
+            return ERR(
+                "%s:%d: header column %d is '%s' where '%s' is expected; the header must be: %s",
+                origin, lineNo, i + 1, f[i], colNames[i], want);
     }
     return 0;
 }
@@ -262,7 +283,8 @@ static int checkDuplicate(const ServerType *types, const int *lines, int n, cons
 }
 
 static bool isCommentOrBlank(const char *line) {
-    while (isBlank(*line)) line++;
+    while (isBlank(*line))
+        line++;
     return *line == '\0' || *line == '#';
 }
 
@@ -353,7 +375,8 @@ const ServerType *serverTypeFind(const char *name) {
     char known[768] = "";
     size_t len = 0;
     for (int i = 0; i < n && len < sizeof(known); i++)
-        len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", types[i].name);
+        len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "",
+                                types[i].name);
     ERR("unknown server type '%s' (known types: %s)", name ? name : "", known);
     return NULL;
 }
