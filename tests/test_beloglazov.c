@@ -164,7 +164,8 @@ static void testPabfd(void) {
 }
 
 /* Three hosts at 10 %, 20 % and 30 % (the last with a flat power curve):
- * the least utilized is emptied onto the others. With a VM too big in RAM to fit elsewhere, it stays. */
+ * the least utilized is emptied onto the others. With a VM too big in RAM to fit elsewhere, it
+ * stays. */
 static void runUnderload(double bigRam, bool expectEvacuated) {
     double u[3] = {0.1, 0.2, 0.3};
     Workload *wl = workloadConstant(3, 4, 300, 1);

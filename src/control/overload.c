@@ -3,7 +3,6 @@
 #include "overload.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const kindNames[] = {"thr", "mad", "iqr", "lr", "lrr"};
@@ -21,9 +20,19 @@ const char *ovlKindName(OverloadKind k) {
     return (unsigned)k < 5 ? kindNames[k] : "?";
 }
 
-static int cmpDouble(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y ? 1 : 0;
+/* Insertion sort: histories hold at most 30 values, where it beats qsort
+ * and its comparison callback several times over (it runs for every host
+ * at every interval). */
+static void sortSmall(double *x, int n) {
+    for (int i = 1; i < n; i++) {
+        double v = x[i];
+        int j = i - 1;
+        while (j >= 0 && x[j] > v) {
+            x[j + 1] = x[j];
+            j--;
+        }
+        x[j + 1] = v;
+    }
 }
 
 /* Copy at most OVL_HISTORY_MAX values and sort them. */
@@ -33,7 +42,7 @@ static int sortedCopy(const double *x, int n, double *out) {
         n = OVL_HISTORY_MAX;
     }
     memcpy(out, x, (size_t)n * sizeof(double));
-    qsort(out, (size_t)n, sizeof(double), cmpDouble);
+    sortSmall(out, n);
     return n;
 }
 

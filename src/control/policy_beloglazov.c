@@ -46,6 +46,7 @@ typedef struct BeloState {
     int *hostHistLen;
     double *demand; /* projected: migrations in flight landed */
     double *freeRam;
+    double *power;         /* power at the projected demand, kept with demand */
     unsigned char *busy;   /* source or receiver in this plan */
     int *at;               /* projected host of each VM, or -1 once picked to move */
     int *vmStart, *vmList; /* CSR: movable VMs of each host */
@@ -124,6 +125,7 @@ static void beloReleaseArrays(BeloState *s) {
     free(s->hostHistLen);
     free(s->demand);
     free(s->freeRam);
+    free(s->power);
     free(s->busy);
     free(s->at);
     free(s->vmStart);
@@ -154,6 +156,7 @@ static void beloResize(BeloState *s, const CloudView *v) {
     s->hostHistLen = xcalloc(nh, sizeof(int));
     s->demand = xcalloc(nh, sizeof(double));
     s->freeRam = xcalloc(nh, sizeof(double));
+    s->power = xcalloc(nh, sizeof(double));
     s->busy = xcalloc(nh, 1);
     s->at = xcalloc(nv, sizeof(int));
     s->vmStart = xcalloc(nh + 1, sizeof(int));
@@ -201,6 +204,18 @@ static void hostHistAdd(BeloState *s, const CloudView *v, int h, int i, double s
     if (n > s->hostHistLen[h]) s->hostHistLen[h] = n;
 }
 
+static double hostPower(const Host *h, double demand) {
+    if (!h->type) return 0;
+    double u = demand / h->capacity;
+    return powerAt(&h->type->power, u > 1 ? 1 : u);
+}
+
+/* Change a host's projected demand, keeping its power in step. */
+static void addDemand(BeloState *s, const CloudView *v, int h, double d) {
+    s->demand[h] += d;
+    s->power[h] = hostPower(&v->hosts[h], s->demand[h]);
+}
+
 static void project(BeloState *s, const CloudView *v) {
     memset(s->hostHist, 0, (size_t)v->nhosts * HIST * sizeof(double));
     for (int h = 0; h < v->nhosts; h++) {
@@ -223,8 +238,10 @@ static void project(BeloState *s, const CloudView *v) {
             s->vmStart[vm->host + 1]++;
         hostHistAdd(s, v, at, i, 1);
     }
-    for (int h = 0; h < v->nhosts; h++)
+    for (int h = 0; h < v->nhosts; h++) {
         s->vmStart[h + 1] += s->vmStart[h];
+        s->power[h] = hostPower(&v->hosts[h], s->demand[h]);
+    }
     int *fill = s->order;
     for (int h = 0; h < v->nhosts; h++)
         fill[h] = s->vmStart[h];
@@ -269,12 +286,6 @@ static bool isTarget(const Host *h) {
     return h->state == HOST_ON && h->enabled && !h->failed;
 }
 
-static double hostPower(const Host *h, double demand) {
-    if (!h->type) return 0;
-    double u = demand / h->capacity;
-    return powerAt(&h->type->power, u > 1 ? 1 : u);
-}
-
 /* PABFD: the target host whose power rises least, not overloaded after the
  * placement, within cfg.high and RAM; hosts marked busy are skipped when
  * skipBusy. Returns -1 when none fits. */
@@ -289,7 +300,7 @@ static int pabfd(BeloState *s, const CloudView *v, const CtlConfig *cfg, int vm,
         if (s->freeRam[h] < x->ramMb) continue;
         if (s->demand[h] + d > cfg->high * host->capacity * (1 - 1e-9)) continue;
         s->cand[n] = h;
-        s->candInc[n++] = hostPower(host, s->demand[h] + d) - hostPower(host, s->demand[h]);
+        s->candInc[n++] = hostPower(host, s->demand[h] + d) - s->power[h];
     }
     /* The detector is the costly check: try candidates cheapest first. */
     while (n > 0) {
@@ -306,10 +317,10 @@ static int pabfd(BeloState *s, const CloudView *v, const CtlConfig *cfg, int vm,
 
 static void moveVm(BeloState *s, const CloudView *v, int vm, int from, int to) {
     const Vm *x = &v->vms[vm];
-    s->demand[from] -= vmDemand(x);
+    addDemand(s, v, from, -vmDemand(x));
     hostHistAdd(s, v, from, vm, -1);
     if (to >= 0) {
-        s->demand[to] += vmDemand(x);
+        addDemand(s, v, to, vmDemand(x));
         s->freeRam[to] -= x->ramMb;
         hostHistAdd(s, v, to, vm, 1);
     }
@@ -358,13 +369,13 @@ static double placeMoving(BeloState *s, const CloudView *v, const CtlConfig *cfg
         int t = *budget > 0 ? pabfd(s, v, cfg, i, from, false) : -1;
         if (t < 0) {
             /* It stays: its load is back on its host. */
-            s->demand[from] += vmDemand(&v->vms[i]);
+            addDemand(s, v, from, vmDemand(&v->vms[i]));
             hostHistAdd(s, v, from, i, 1);
             s->at[i] = from;
             homeless += vmDemand(&v->vms[i]);
             continue;
         }
-        s->demand[t] += vmDemand(&v->vms[i]);
+        addDemand(s, v, t, vmDemand(&v->vms[i]));
         s->freeRam[t] -= v->vms[i].ramMb;
         hostHistAdd(s, v, t, i, 1);
         s->at[i] = t;
