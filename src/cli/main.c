@@ -12,6 +12,8 @@
 const CliCommand cliCommands[] = {
     {"simulate", "run the controller on a simulated cloud and report energy and SLA metrics",
      cmdSimulate, cmdSimulateHelp},
+    {"compare", "run several policies on the same traces and tabulate their metrics", cmdCompare,
+     cmdCompareHelp},
     {NULL, NULL, NULL, NULL},
 };
 
