@@ -1,4 +1,5 @@
-/* test_beloglazov.c - the Beloglazov & Buyya policy family: each overload
+/* test_beloglazov.c - the Beloglazov & Buyya policy family (and geyser's own
+ * policy in the randomized part): each overload
  * detector and selection rule on hand-made series worked out by hand,
  * PABFD's choice of host, underload evacuation, and the controller's
  * randomized invariants run under every policy of the family. */
@@ -272,8 +273,13 @@ static void runRandomCloud(const char *family, int trial) {
     cfg.minHostsOn = 1 + (int)(uniform() * 3);
     char spec[64];
     bool thr = strncmp(family, "thr", 3) == 0;
-    snprintf(spec, sizeof(spec), "%s:%g", family,
-             thr ? 0.5 + 0.45 * uniform() : 0.5 + 2 * uniform());
+    if (strcmp(family, "geyser") == 0) {
+        double low = 0.1 + 0.3 * uniform();
+        snprintf(spec, sizeof(spec), "geyser:%g,%g", low, low + 0.2 + 0.3 * uniform());
+    } else {
+        snprintf(spec, sizeof(spec), "%s:%g", family,
+                 thr ? 0.5 + 0.45 * uniform() : 0.5 + 2 * uniform());
+    }
     Controller *ctl = ctlCreate(policyCreate(spec, &cfg), &cfg);
     checkHigh = cfg.high;
     inner = c->drv;
@@ -303,6 +309,17 @@ static void runRandomCloud(const char *family, int trial) {
     workloadFree(wl);
 }
 
+static void runFamily(const char *family) {
+    violations = migrations = shutdowns = 0;
+    for (int trial = 0; trial < 12; trial++)
+        runRandomCloud(family, trial);
+    if (violations || migrations < 50 || shutdowns < 10)
+        fprintf(stderr, "%s: %ld violations, %ld migrations, %ld shutdowns\n", family, violations,
+                migrations, shutdowns);
+    CHECK(violations == 0);
+    CHECK(migrations >= 50 && shutdowns >= 10); /* it really acted */
+}
+
 static void testRandomizedInvariantsEveryPolicy(void) {
     static const char *const dets[] = {"thr", "mad", "iqr", "lr", "lrr"};
     static const char *const sels[] = {"mmt", "mc", "mu", "rs"};
@@ -310,15 +327,9 @@ static void testRandomizedInvariantsEveryPolicy(void) {
         for (int s = 0; s < 4; s++) {
             char family[16];
             snprintf(family, sizeof(family), "%s-%s", dets[d], sels[s]);
-            violations = migrations = shutdowns = 0;
-            for (int trial = 0; trial < 12; trial++)
-                runRandomCloud(family, trial);
-            if (violations || migrations < 50 || shutdowns < 10)
-                fprintf(stderr, "%s: %ld violations, %ld migrations, %ld shutdowns\n", family,
-                        violations, migrations, shutdowns);
-            CHECK(violations == 0);
-            CHECK(migrations >= 50 && shutdowns >= 10); /* it really acted */
+            runFamily(family);
         }
+    runFamily("geyser");
 }
 
 int main(void) {

@@ -11,6 +11,7 @@
 
 extern const PolicyDriver policyPaper;
 extern const PolicyDriver policyBeloglazov;
+extern const PolicyDriver policyGeyser;
 
 static int noneConfigure(const char *args, CtlConfig *cfg, void **state) {
     if (args && *args) return ERR("policy 'none' takes no arguments (got '%s')", args);
@@ -33,7 +34,8 @@ static const PolicyDriver policyNone = {
     .plan = nonePlan,
 };
 
-const PolicyDriver *const policyRegistry[] = {&policyPaper, &policyBeloglazov, &policyNone, NULL};
+const PolicyDriver *const policyRegistry[] = {&policyGeyser, &policyPaper, &policyBeloglazov,
+                                              &policyNone, NULL};
 
 CtlConfig ctlConfigDefaults(void) {
     return (CtlConfig){
