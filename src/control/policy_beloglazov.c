@@ -54,6 +54,8 @@ typedef struct BeloState {
     int *moving;           /* VMs picked to move */
     int *placed;           /* scratch targets */
     int *cand;             /* scratch candidate hosts */
+    int *targets;          /* hosts that may receive VMs in this plan */
+    int ntargets;
     double *candInc;
     VmCand *vc;
     int *vcId;
@@ -134,6 +136,7 @@ static void beloReleaseArrays(BeloState *s) {
     free(s->moving);
     free(s->placed);
     free(s->cand);
+    free(s->targets);
     free(s->candInc);
     free(s->vc);
     free(s->vcId);
@@ -165,6 +168,7 @@ static void beloResize(BeloState *s, const CloudView *v) {
     s->moving = xcalloc(nv, sizeof(int));
     s->placed = xcalloc(nv, sizeof(int));
     s->cand = xcalloc(nh, sizeof(int));
+    s->targets = xcalloc(nh, sizeof(int));
     s->candInc = xcalloc(nh, sizeof(double));
     s->vc = xcalloc(nv, sizeof(VmCand));
     s->vcId = xcalloc(nv, sizeof(int));
@@ -294,9 +298,10 @@ static int pabfd(BeloState *s, const CloudView *v, const CtlConfig *cfg, int vm,
     const Vm *x = &v->vms[vm];
     double d = vmDemand(x);
     int n = 0;
-    for (int h = 0; h < v->nhosts; h++) {
+    for (int k = 0; k < s->ntargets; k++) {
+        int h = s->targets[k];
         const Host *host = &v->hosts[h];
-        if (h == exclude || !isTarget(host) || (skipBusy && s->busy[h] == 1)) continue;
+        if (h == exclude || (skipBusy && s->busy[h] == 1)) continue;
         if (s->freeRam[h] < x->ramMb) continue;
         if (s->demand[h] + d > cfg->high * host->capacity * (1 - 1e-9)) continue;
         s->cand[n] = h;
@@ -504,6 +509,9 @@ static int beloPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan 
     beloResize(s, v);
     recordHistory(s, v);
     project(s, v);
+    s->ntargets = 0;
+    for (int h = 0; h < v->nhosts; h++)
+        if (isTarget(&v->hosts[h])) s->targets[s->ntargets++] = h;
     int inFlight = 0, hostsUp = 0;
     for (int h = 0; h < v->nhosts; h++) {
         inFlight += v->hosts[h].outgoing;
