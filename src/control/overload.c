@@ -46,23 +46,64 @@ static int sortedCopy(const double *x, int n, double *out) {
     return n;
 }
 
-static double medianSorted(const double *s, int n) {
-    if (n <= 0) return 0;
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+/* The k-th smallest of x[0..n) (x is reordered): Hoare's selection, O(n)
+ * on average; the detectors take two medians per host per interval. */
+static double selectKth(double *x, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = x[(lo + hi) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i++] = x[j];
+                x[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return x[k];
+    }
+    return x[k];
+}
+
+/* Median of x (reordered), n >= 1. */
+static double medianInPlace(double *x, int n) {
+    double hiMid = selectKth(x, n, n / 2);
+    if (n % 2) return hiMid;
+    /* After selection every value left of n/2 is <= hiMid: the lower middle
+     * is their largest. */
+    double loMid = x[0];
+    for (int i = 1; i < n / 2; i++)
+        if (x[i] > loMid) loMid = x[i];
+    return (loMid + hiMid) / 2;
 }
 
 double ovlMedian(const double *x, int n) {
-    double s[OVL_HISTORY_MAX];
-    n = sortedCopy(x, n, s);
-    return medianSorted(s, n);
-}
-
-double ovlMad(const double *x, int n) {
+    if (n <= 0) return 0;
     if (n > OVL_HISTORY_MAX) {
         x += n - OVL_HISTORY_MAX;
         n = OVL_HISTORY_MAX;
     }
-    double m = ovlMedian(x, n), dev[OVL_HISTORY_MAX];
+    double s[OVL_HISTORY_MAX];
+    memcpy(s, x, (size_t)n * sizeof(double));
+    return medianInPlace(s, n);
+}
+
+double ovlMad(const double *x, int n) {
+    if (n <= 0) return 0;
+    if (n > OVL_HISTORY_MAX) {
+        x += n - OVL_HISTORY_MAX;
+        n = OVL_HISTORY_MAX;
+    }
+    double m = ovlMedian(x, n), dev[OVL_HISTORY_MAX] = {0};
     for (int i = 0; i < n; i++)
         dev[i] = fabs(x[i] - m);
     return ovlMedian(dev, n);
