@@ -8,8 +8,8 @@
  *    on that forecast view; the controller still checks the real one.
  *  - Hysteresis: an evacuation the planner proposes is kept only when the
  *    idle power it saves over the horizon clearly exceeds (by MARGIN) the
- *    energy and SLA cost of its migrations (geyserMigrationCost, the one
- *    place a migration is priced), and only when the host is expected to
+ *    energy and SLA cost of its migrations (migcost.h, the one place a
+ *    migration is priced), and only when the host is expected to
  *    stay empty longer than its break-even time, (shutdown + boot energy) /
  *    idle power: the forecast demand of the cloud must not be rising.
  * Overload relief is never held back. */
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "migcost.h"
 #include "policy.h"
 #include "util.h"
 
@@ -26,22 +27,6 @@ extern const PolicyDriver policyPaper;
 #define GEYSER_WINDOW    6      /* intervals in the forecast */
 #define GEYSER_HORIZON_S 3600.0 /* savings are counted over an hour */
 #define GEYSER_MARGIN    3.0    /* savings must exceed the cost this many times */
-
-/* What moving one VM costs, in joules: the energy of the transfer on both
- * hosts plus the CPU the VM loses while it moves, priced at the source's
- * marginal power. For now RAM / bandwidth and the 10 % degradation the
- * simulator charges; a pre-copy/post-copy model replaces this function. */
-double geyserMigrationCost(const Vm *vm, const Host *src, double linkMBps, double degradation);
-
-double geyserMigrationCost(const Vm *vm, const Host *src, double linkMBps, double degradation) {
-    double seconds = vm->ramMb / (linkMBps > 0 ? linkMBps : 125);
-    double marginalW = 0;
-    if (src->type) marginalW = powerAt(&src->type->power, 1) - powerAt(&src->type->power, 0);
-    double cpuShare = src->capacity > 0 ? vm->util * vm->cpu / src->capacity : 0;
-    /* Transfer: both ends busy at roughly the VM's share; SLA: the lost
-     * CPU, weighted as energy at the full marginal price. */
-    return seconds * marginalW * cpuShare * (2 + degradation * 10);
-}
 
 typedef struct GeyserState {
     void *paper;
@@ -119,7 +104,7 @@ static bool worthEvacuating(const GeyserState *s, const CloudView *v, int h, siz
     double saved = (idleW - t->offW) * (GEYSER_HORIZON_S - breakEvenS), cost = 0;
     for (size_t k = from; k < to; k++) {
         const Action *a = &s->raw.actions[k];
-        if (a->type == ACT_MIGRATE) cost += geyserMigrationCost(&v->vms[a->vm], host, 125, 0.1);
+        if (a->type == ACT_MIGRATE) cost += migrationCostJ(&v->vms[a->vm], host, 125, 0.1);
     }
     return saved > GEYSER_MARGIN * cost;
 }
