@@ -9,6 +9,7 @@ packages=(
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks
+  librsvg2-bin                                   # PNG plots of geyser compare --plot
 )
 
 missing=()

@@ -305,11 +305,13 @@ static int writeSvg(const char *path, const SimResult *r, int n, bool slav) {
             W, H, L, slav ? "SLAV" : "migrations", L, T + ph, L + pw, T + ph, L, T, L, T + ph);
     for (int k = 0; k <= 4; k++) {
         double xv = xmax * k / 4, yv = ymin + (ymax - ymin) * k / 4;
+        char tick[32];
+        snprintf(tick, sizeof(tick), slav ? "%.3g" : "%.0f", xv);
         fprintf(f,
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n"
                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n"
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
-                PX(xv), T + ph + 20, xv, L - 8, PY(yv) + 4, yv, L, PY(yv), L + pw, PY(yv));
+                PX(xv), T + ph + 20, tick, L - 8, PY(yv) + 4, yv, L, PY(yv), L + pw, PY(yv));
     }
     fprintf(f,
             "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n"

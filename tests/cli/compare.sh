@@ -29,6 +29,9 @@ expect_json "$TMP/days.json" '(map(select(.day == "all" and .policy == "paper"))
 for f in plot-slav.svg plot-migrations.svg; do
   if grep -q "lower bound" "$TMP/$f" 2>/dev/null; then pass; else fail "$f missing or without the lower bound"; fi
 done
+if command -v rsvg-convert >/dev/null; then
+  if [ -s "$TMP/plot-slav.png" ] && [ -s "$TMP/plot-migrations.png" ]; then pass; else fail "PNG plots missing"; fi
+fi
 
 "$GEYSER" compare --hosts "$hosts" --vms 40 --policies thr-mmt >"$TMP/table.txt" || fail "table"
 if grep -q "x bound" "$TMP/table.txt" && grep -q "thr-mmt" "$TMP/table.txt"; then pass; else fail "table: $(cat "$TMP/table.txt")"; fi
