@@ -2,7 +2,7 @@
  * a short-horizon forecast, with hysteresis on every consolidation.
  *
  *  - Forecast: each VM's demand is taken as the largest of its last WINDOW
- *    utilizations (30 minutes by default), so that a host is judged on the
+ *    utilizations (15 minutes by default), so that a host is judged on the
  *    load it is likely to see before the next decisions can correct it,
  *    not on one 5-minute sample. The paper's planner (policy_paper.c) runs
  *    on that forecast view; the controller still checks the real one.
@@ -24,7 +24,7 @@
 
 extern const PolicyDriver policyPaper;
 
-#define GEYSER_WINDOW    6      /* intervals in the forecast */
+#define GEYSER_WINDOW    3      /* intervals in the forecast (15 minutes) */
 #define GEYSER_HORIZON_S 3600.0 /* savings are counted over an hour */
 #define GEYSER_MARGIN    3.0    /* savings must exceed the cost this many times */
 
@@ -157,7 +157,7 @@ static int geyserPlan(void *state, const CloudView *v, const CtlConfig *cfg, Pla
 const PolicyDriver policyGeyser = {
     .name = "geyser",
     .synopsis = "geyser[:LOW,HIGH]",
-    .summary = "geyser's own: the paper's planner on a 30-minute max forecast, evacuations "
+    .summary = "geyser's own: the paper's planner on a 15-minute max forecast, evacuations "
                "only when they pay (default 0.3,0.85)",
     .configure = geyserConfigure,
     .plan = geyserPlan,
