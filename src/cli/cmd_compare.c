@@ -63,12 +63,15 @@ typedef struct CompareArgs {
 static int takeCompareArgs(int *argc, char **argv, CompareArgs *c) {
     int out = 1;
     for (int i = 1; i < *argc; i++) {
-        const char *a = argv[i];
-        bool hasValue = i + 1 < *argc;
+        /* "--opt VALUE" or "--opt=VALUE", as getopt_long takes them. */
+        const char *eq = strchr(argv[i], '=');
+        char a[32];
+        snprintf(a, sizeof(a), "%.*s", (int)(eq ? (size_t)(eq - argv[i]) : strlen(argv[i])),
+                 argv[i]);
         if (strcmp(a, "--policies") == 0 || strcmp(a, "--days") == 0 || strcmp(a, "--jobs") == 0 ||
             strcmp(a, "--plot") == 0) {
-            if (!hasValue) return ERR("%s needs a value", a);
-            const char *v = argv[++i];
+            if (!eq && i + 1 >= *argc) return ERR("%s needs a value", a);
+            const char *v = eq ? eq + 1 : argv[++i];
             if (strcmp(a, "--policies") == 0) {
                 free(c->policyText);
                 c->policyText = xstrdup(v);

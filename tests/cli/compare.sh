@@ -9,6 +9,8 @@ pols=thr-mmt:0.8,lr-mmt:1.2,iqr-mc:1.5,mad-mu:2.5,lrr-rs:1.2,paper:0.2,0.8
   fail "parallel compare failed"
 "$GEYSER" compare --hosts "$hosts" --vms 40 --policies "$pols" --jobs 1 --json >"$TMP/seq.json" ||
   fail "sequential compare failed"
+"$GEYSER" compare --hosts="$hosts" --vms 40 --policies="$pols" --jobs=2 --json >"$TMP/eq.json" ||
+  fail "--opt=VALUE forms failed"
 expect_json "$TMP/par.json" 'length == 6' "one row per policy"
 expect_json "$TMP/par.json" '[.[].policy] == ["thr-mmt:0.8","lr-mmt:1.2","iqr-mc:1.5","mad-mu:2.5","lrr-rs:1.2","paper:0.2,0.8"]' "rows in the order given"
 expect_json "$TMP/par.json" 'all(.[]; .energy_kwh > 0 and .energy_ratio >= 1 and has("slav") and has("migrations"))' "metrics present"
@@ -16,6 +18,11 @@ if [ "$(jq -c 'map(del(.runtime_s))' "$TMP/par.json")" = "$(jq -c 'map(del(.runt
   pass
 else
   fail "parallel results differ from sequential ones"
+fi
+if [ "$(jq -c 'map(del(.runtime_s))' "$TMP/eq.json")" = "$(jq -c 'map(del(.runtime_s))' "$TMP/seq.json")" ]; then
+  pass
+else
+  fail "--policies=LIST --jobs=N differ from the spaced forms"
 fi
 
 # A folder of day folders.
