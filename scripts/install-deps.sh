@@ -24,6 +24,7 @@ packages=(
   time                                           # peak RSS in benchmarks
   qemu-system-x86 linux-image-amd64 busybox-static cpio  # migbench guests (scripts/build-guest.sh)
   librsvg2-bin                                   # migbench figures: SVG to PNG
+  librsvg2-bin                                   # PNG plots of geyser compare --plot
 )
 
 missing=()

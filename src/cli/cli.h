@@ -3,8 +3,12 @@
 #ifndef GEYSER_CLI_H
 #define GEYSER_CLI_H
 
+#include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "simulate.h"
 
 typedef struct CliCommand {
     const char *name;
@@ -36,6 +40,29 @@ int cmdMigbench(int argc, char **argv);
 void cmdMigbenchHelp(FILE *f);
 int cmdFit(int argc, char **argv);
 void cmdFitHelp(FILE *f);
+int cmdCompare(int argc, char **argv);
+void cmdCompareHelp(FILE *f);
+
+/* The scenario and controller options that simulate and compare share
+ * (cmd_simulate.c). */
+typedef struct SimArgs {
+    const char *command;  /* for messages: "simulate" */
+    void (*help)(FILE *); /* what --help prints */
+    const char *scenario, *trace, *order, *csv, *hosts, *timeline;
+    long vms, seed, scale;
+    bool json, progress, list;
+    double low, high, bandwidthMbit;
+    SimOptions opt;
+} SimArgs;
+
+extern const struct option cliSimOptions[];
+/* Parse simulate's options into *a (command and help are kept). Returns 0,
+ * 1 when --help was handled, or -1 on a usage error. */
+int cliParseSimArgs(int argc, char **argv, SimArgs *a);
+/* The scenario the options name, or NULL with an error. */
+Scenario *cliBuildScenario(const SimArgs *a);
+/* A run's metrics under their JSON names. */
+json_t *cliResultJson(const SimResult *r);
 
 /* Exit codes: 0 success, 1 the work failed, 2 bad usage. */
 #define EXIT_USAGE 2

@@ -68,14 +68,6 @@ void cmdSimulateHelp(FILE *f) {
         "    geyser simulate --trace ../shared/data/planetlab/20110303 --policy paper:0.2,0.8\n");
 }
 
-typedef struct SimArgs {
-    const char *scenario, *trace, *order, *csv, *hosts, *timeline;
-    long vms, seed, scale;
-    bool json, progress, list;
-    double low, high, bandwidthMbit;
-    SimOptions opt;
-} SimArgs;
-
 enum {
     OPT_SCENARIO = 256,
     OPT_TRACE,
@@ -101,7 +93,7 @@ enum {
     OPT_HELP,
 };
 
-static const struct option simOptions[] = {
+const struct option cliSimOptions[] = {
     {"scenario", required_argument, NULL, OPT_SCENARIO},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"order", required_argument, NULL, OPT_ORDER},
@@ -139,9 +131,12 @@ static int intArg(const char *opt, const char *text, long min, long max, long *o
     return 0;
 }
 
-/* Returns 0, 1 for --help/--list handled, or -1 on a usage error. */
-static int parseSimArgs(int argc, char **argv, SimArgs *a) {
+int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
+    const char *cmd = a->command ? a->command : "simulate";
+    void (*help)(FILE *) = a->help ? a->help : cmdSimulateHelp;
     memset(a, 0, sizeof(*a));
+    a->command = cmd;
+    a->help = help;
     a->vms = 1052;
     a->seed = 1;
     a->scale = 1;
@@ -157,7 +152,7 @@ static int parseSimArgs(int argc, char **argv, SimArgs *a) {
     opterr = 0;
     int ch;
     long n;
-    while ((ch = getopt_long(argc, argv, "", simOptions, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", cliSimOptions, NULL)) != -1) {
         int rc = 0;
         switch (ch) {
         case OPT_SCENARIO: a->scenario = optarg; break;
@@ -187,10 +182,10 @@ static int parseSimArgs(int argc, char **argv, SimArgs *a) {
         case OPT_JSON: a->json = true; break;
         case OPT_NOPROGRESS: a->progress = false; break;
         case OPT_LIST: a->list = true; break;
-        case OPT_HELP: cmdSimulateHelp(stdout); return 1;
+        case OPT_HELP: help(stdout); return 1;
         default:
-            return ERR("unknown or incomplete option '%s'; see 'geyser simulate --help'",
-                       argv[optind - 1]);
+            return ERR("unknown or incomplete option '%s'; see 'geyser %s --help'",
+                       argv[optind - 1], cmd);
         }
         if (rc != 0) return -1;
     }
@@ -231,7 +226,7 @@ static Workload *loadTrace(const SimArgs *a) {
     return big;
 }
 
-static Scenario *buildScenario(const SimArgs *a) {
+Scenario *cliBuildScenario(const SimArgs *a) {
     const char *name = a->scenario ? a->scenario : (a->trace || a->csv) ? "planetlab" : "synthetic";
     HostMix mix = hostMixStandard();
     if (a->hosts && hostMixParse(a->hosts, &mix) != 0) return NULL;
@@ -262,7 +257,7 @@ static Scenario *buildScenario(const SimArgs *a) {
     return NULL;
 }
 
-static json_t *resultJson(const SimResult *r) {
+json_t *cliResultJson(const SimResult *r) {
     json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f}", "scenario", r->scenario, "policy",
                           r->policy, "hosts", r->hosts, "vms", r->vms, "steps", r->steps,
                           "interval_s", r->intervalS, "duration_s", r->durationS);
@@ -330,7 +325,7 @@ static int simulateWith(SimArgs *a) {
                  a->high >= 0 ? a->high : 0.8);
         a->opt.policy = spec;
     }
-    Scenario *sc = buildScenario(a);
+    Scenario *sc = cliBuildScenario(a);
     if (!sc) return -1;
     FILE *tl = NULL;
     if (a->timeline && !(tl = fopen(a->timeline, "w"))) {
@@ -350,7 +345,7 @@ static int simulateWith(SimArgs *a) {
         rc = ERR("cannot write the timeline to %s: %m", a->timeline);
     if (rc != 0) return -1;
     if (a->json) {
-        json_t *o = resultJson(&r);
+        json_t *o = cliResultJson(&r);
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
         fputc('\n', stdout);
         json_decref(o);
@@ -361,8 +356,8 @@ static int simulateWith(SimArgs *a) {
 }
 
 int cmdSimulate(int argc, char **argv) {
-    SimArgs a;
-    int rc = parseSimArgs(argc, argv, &a);
+    SimArgs a = {.command = "simulate", .help = cmdSimulateHelp};
+    int rc = cliParseSimArgs(argc, argv, &a);
     if (rc == 1) return 0;
     if (rc < 0) {
         cliError("simulate");

@@ -27,6 +27,8 @@ const CliCommand cliCommands[] = {
      cmdMigbenchHelp},
     {"fit", "fit server power models (watts against CPU utilization) from measurements", cmdFit,
      cmdFitHelp},
+    {"compare", "run several policies on the same traces and tabulate their metrics", cmdCompare,
+     cmdCompareHelp},
     {NULL, NULL, NULL, NULL},
 };
 

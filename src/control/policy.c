@@ -10,6 +10,8 @@
 #include "util.h"
 
 extern const PolicyDriver policyPaper;
+extern const PolicyDriver policyBeloglazov;
+extern const PolicyDriver policyGeyser;
 
 static int noneConfigure(const char *args, CtlConfig *cfg, void **state) {
     if (args && *args) return ERR("policy 'none' takes no arguments (got '%s')", args);
@@ -32,7 +34,8 @@ static const PolicyDriver policyNone = {
     .plan = nonePlan,
 };
 
-const PolicyDriver *const policyRegistry[] = {&policyPaper, &policyNone, NULL};
+const PolicyDriver *const policyRegistry[] = {&policyGeyser, &policyPaper, &policyBeloglazov,
+                                              &policyNone, NULL};
 
 CtlConfig ctlConfigDefaults(void) {
     return (CtlConfig){
@@ -70,11 +73,13 @@ Policy *policyCreate(const char *spec, CtlConfig *cfg) {
     size_t nameLen = colon ? (size_t)(colon - spec) : strlen(spec);
     for (int i = 0; policyRegistry[i]; i++) {
         const PolicyDriver *d = policyRegistry[i];
-        if (strlen(d->name) != nameLen || strncmp(d->name, spec, nameLen) != 0) continue;
+        bool named = strlen(d->name) == nameLen && strncmp(d->name, spec, nameLen) == 0;
+        if (!named && !(d->matches && d->matches(spec, nameLen))) continue;
         Policy *p = xcalloc(1, sizeof(*p));
         p->drv = d;
         snprintf(p->spec, sizeof(p->spec), "%s", spec);
-        if (d->configure(colon ? colon + 1 : NULL, cfg, &p->state) != 0) {
+        const char *args = d->matches ? spec : colon ? colon + 1 : NULL;
+        if (d->configure(args, cfg, &p->state) != 0) {
             errPrefix("policy '%s'", spec);
             free(p);
             return NULL;

@@ -8,6 +8,7 @@
 #define GEYSER_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cloud.h"
 #include "plan.h"
@@ -34,11 +35,16 @@ typedef struct PolicyDriver {
     const char *name;     /* "paper", "none" */
     const char *synopsis; /* "paper[:LOW,HIGH]" */
     const char *summary;  /* one line for --help */
-    /* Parse the text after "name:" (NULL when absent) into cfg and *state. */
+    /* Parse the text after "name:" (NULL when absent) into cfg and *state;
+     * a driver with .matches gets the whole spec ("lr-mmt:1.2") instead, to
+     * know which member of its family was named. */
     int (*configure)(const char *args, CtlConfig *cfg, void **state);
     /* Propose actions for the view. */
     int (*plan)(void *state, const CloudView *v, const CtlConfig *cfg, Plan *out);
     void (*free)(void *state);
+    /* Optional: whether this driver serves the name name[0..len) (a family
+     * such as "thr-mmt", "lr-mc"); when NULL the name must equal .name. */
+    bool (*matches)(const char *name, size_t len);
 } PolicyDriver;
 
 typedef struct Policy {
