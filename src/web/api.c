@@ -149,7 +149,7 @@ static int onMetrics(void *arg, const HttpRequest *req, HttpResponse *resp) {
 }
 
 static int sendJson(HttpResponse *resp, json_t *o) {
-    char *text = json_dumps(o, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(o);
     if (!text) return ERR("cannot encode the response as JSON");
     bufPrintf(&resp->body, "%s\n", text);
@@ -400,6 +400,60 @@ static int onSeries(void *arg, const HttpRequest *req, HttpResponse *resp) {
                                     "baseline_power_w", b, "hosts_on", on));
 }
 
+/* Numbers written straight into the body: a day of one-minute data for a
+ * thousand hosts is 1.4 million values, too many for a JSON tree. */
+static void appendNums(Buf *b, const double *x, size_t n, double scale) {
+    bufAppend(b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i) bufAppend(b, ",", 1);
+        char num[32];
+        int len = isfinite(x[i]) ? snprintf(num, sizeof(num), "%.5g", x[i] * scale) : -1;
+        if (len > 0 && (size_t)len < sizeof(num))
+            bufAppend(b, num, (size_t)len);
+        else
+            bufAppend(b, "null", 4);
+    }
+    bufAppend(b, "]", 1);
+}
+
+/* /api/v1/hosts-series: every host's power and utilization over one range
+ * in one answer, for the dashboard's fleet views and bulk export. */
+static int onHostsSeries(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    double from, to, step;
+    if (queryRange(d, req, 3600, &from, &to, &step, resp)) return 0;
+    const CloudView *v = &d->cloud->view;
+    Buf *b = &resp->body;
+    for (int h = 0; h < v->nhosts; h++) {
+        HistSeries s;
+        if (histQuery(d->hist, HIST_HOST, h, from, to, step, &s) != 0) {
+            bufFree(b);
+            return sendError(resp, badRequest(resp, 400, "%s", errLast()));
+        }
+        if (h == 0) {
+            bufPrintf(b, "{\"from\":%.10g,\"to\":%.10g,\"step\":%.10g,\"resolution_s\":%d,\"t\":",
+                      from, to, step, s.resolutionS);
+            bufAppend(b, "[", 1);
+            for (size_t i = 0; i < s.n; i++)
+                bufPrintf(b, "%s%.10g", i ? "," : "", s.t[i]);
+            bufAppend(b, "],\"hosts\":[", 11);
+        }
+        json_t *js = json_string(v->hosts[h].name);
+        char *name = json_dumps(js, JSON_ENCODE_ANY);
+        json_decref(js);
+        bufPrintf(b, "%s{\"name\":%s,\"power_w\":", h ? "," : "", name ? name : "\"\"");
+        free(name);
+        appendNums(b, s.power, s.n, 1);
+        bufAppend(b, ",\"cpu_utilization\":", 19);
+        appendNums(b, s.util, s.n, 1);
+        bufAppend(b, "}", 1);
+        histSeriesFree(&s);
+    }
+    if (v->nhosts == 0) bufPrintf(b, "{\"t\":[],\"hosts\":[");
+    bufAppend(b, "]}\n", 3);
+    return 0;
+}
+
 static json_t *energyJson(const Daemon *d, double from, double to) {
     double e0, b0, e1, b1;
     histEnergyAt(d->hist, from, &e0, &b0);
@@ -584,10 +638,11 @@ static int onHealth(void *arg, const HttpRequest *req, HttpResponse *resp) {
 static int onApiIndex(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)arg, (void)req;
     json_t *r = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "/api/v1/status",
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "/api/v1/status",
         "the cloud at a glance", "/api/v1/hosts", "every host: state, power, utilization, type",
         "/api/v1/hosts/NAME", "one host and its VMs", "/api/v1/hosts/NAME/series",
-        "power and utilization over time (from, to, step)", "/api/v1/vms/NAME/series",
+        "power and utilization over time (from, to, step)", "/api/v1/hosts-series",
+        "every host's power and utilization over one range", "/api/v1/vms/NAME/series",
         "a VM's utilization and attributed power over time", "/api/v1/series",
         "the cloud's power, baseline power and hosts on over time", "/api/v1/energy",
         "energy and saving against the no-management baseline (from, to)", "/api/v1/events",
@@ -633,6 +688,7 @@ int apiRegister(Daemon *d) {
                   {"GET", "/api/v1/hosts/*", onHost},
                   {"GET", "/api/v1/vms/*", onVm},
                   {"GET", "/api/v1/series", onSeries},
+                  {"GET", "/api/v1/hosts-series", onHostsSeries},
                   {"GET", "/api/v1/energy", onEnergy},
                   {"GET", "/api/v1/events", onEvents},
                   {"GET", "/api/v1/plan", onPlan},

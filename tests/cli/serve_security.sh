@@ -57,6 +57,9 @@ expect_code GET "$U/api/v1/status?x=$(head -c 400 /dev/zero | tr '\0' a)" 400 "a
 # The resources.
 curl -sf "$U/api/v1/hosts/host-0001/series?from=now-3600&step=60" >"$TMP/s.json" || fail "host series"
 expect_json "$TMP/s.json" '(.t | length) == (.power_w | length) and (.t | length) > 10 and (.power_w | map(select(. != null)) | length) > 5' "host series has points"
+curl -sf "$U/api/v1/hosts-series?from=now-3600&step=60" >"$TMP/all.json" || fail "hosts-series"
+expect_json "$TMP/all.json" '. as $r | ($r.hosts | length) == 800 and ($r.t | length) > 10 and all($r.hosts[]; (.power_w | length) == ($r.t | length) and (.cpu_utilization | length) == ($r.t | length))' "hosts-series: every host, aligned"
+expect_code GET "$U/api/v1/hosts-series?step=-1" 400 "hosts-series: bad step"
 curl -sf "$U/api/v1/vms/walk-0/series?from=now-3600" >"$TMP/v.json" || fail "VM series"
 expect_json "$TMP/v.json" '.vm == "walk-0" and (.cpu_utilization | map(select(. != null)) | length) > 0' "VM series"
 curl -sf "$U/api/v1/energy?from=0" >"$TMP/e.json" || fail "energy"
