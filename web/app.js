@@ -90,8 +90,8 @@ async function overview(gen) {
 function utilColour(u) {
   /* calm green for light load, amber then red as a host fills up */
   const x = Math.max(0, Math.min(1, u));
-  if (x < 0.6) return `hsl(150,55%,${85 - x / 0.6 * 45}%)`;
-  if (x < 0.9) return `hsl(35,85%,50%)`;
+  if (x < 0.8) return `hsl(150,55%,${86 - x / 0.8 * 48}%)`;
+  if (x < 0.95) return `hsl(35,85%,52%)`;
   return `hsl(3,65%,50%)`;
 }
 async function hostsPage(gen) {
@@ -100,7 +100,7 @@ async function hostsPage(gen) {
   let grid = document.getElementById("grid");
   if (!grid) {
     $view.innerHTML = `<h1>Hosts</h1><div class="panel">
-      <div class="legend"><span><i class="ramp"></i>on: CPU utilization 0 → 100 %</span><span><i style="background:var(--warn)"></i>booting / shutting down</span><span><i style="background:var(--off)"></i>off</span><span id="grid-summary"></span></div>
+      <div class="legend"><span><i class="ramp"></i>on: CPU utilization 0 → 80 % (green), above 80 % (amber), saturated (red)</span><span><i style="background:var(--transit)"></i>booting / shutting down</span><span><i style="background:var(--off)"></i>off</span><span id="grid-summary"></span></div>
       <div id="grid" class="grid"></div></div>`;
     grid = document.getElementById("grid");
     grid.innerHTML = h.hosts.map(x => `<a class="cell" href="#/host/${encodeURIComponent(x.name)}" data-host="${esc(x.name)}"></a>`).join("");
