@@ -48,36 +48,42 @@ const axis = (label, side, fmtFn) => ({ label, side, stroke: "#6b7380", grid: { 
 function setData(u, data) { u.setData(data); }
 
 /* ---------- overview ---------- */
+let overviewSpan = 86400; /* the range the charts and the saving card cover */
 async function overview(gen) {
-  const [s, series] = await Promise.all([api("/api/v1/status"), api("/api/v1/series?from=now-86400&step=300")]);
+  const span = overviewSpan, step = Math.max(60, Math.round(span / 288));
+  const [s, series, energy] = await Promise.all([api("/api/v1/status"),
+    api(`/api/v1/series?from=now-${span}&step=${step}`), api(`/api/v1/energy?from=now-${span}`)]);
   if (gen !== generation) return;
-  const saving = s.today;
-  const html = `<h1>Overview</h1>
-  <div class="cards">
-    ${card("Power now", fmt(s.power_w / 1000, 1) + " kW", `baseline ${fmt(s.baseline_power_w / 1000, 1)} kW`)}
-    ${card("Energy today", fmt(saving.energy_kwh, 1) + " kWh", `baseline ${fmt(saving.baseline_kwh, 1)} kWh`)}
-    ${card("Saving vs baseline", fmt(saving.saving_kwh, 1) + " kWh", saving.saving_pct == null ? "–" : fmt(saving.saving_pct, 1) + " % today", "good")}
-    ${card("Hosts", `${s.hosts_on} <span class="muted" style="font-size:15px">on</span>`, `${s.hosts_off} off · ${s.hosts_booting} booting · ${s.hosts} in all`)}
-    ${card("Migrations, last hour", String(s.migrations_last_hour), `${s.migrations} since start`)}
-  </div>
-  <div class="panel"><h2>Power of the cloud against the no-management baseline</h2><div id="c-power" class="chart"></div></div>
-  <div class="panel"><h2>Hosts on</h2><div id="c-on" class="chart"></div></div>`;
+  const hours = span / 3600;
   if (!document.getElementById("c-power")) {
-    $view.innerHTML = html;
-  } else {
-    $view.querySelector(".cards").outerHTML = html.match(/<div class="cards">[\s\S]*?<\/div>\s*<\/div>\s*<div class="panel">/)[0].replace(/<div class="panel">$/, "");
+    $view.innerHTML = `<h1>Overview <span class="range" id="range">${[3600, 21600, 86400].map(r =>
+      `<button data-span="${r}" class="${r === span ? "active" : ""}">${r / 3600} h</button>`).join("")}</span></h1>
+      <div class="cards" id="cards"></div>
+      <div class="panel"><h2>Power of the cloud against the no-management baseline, last ${hours} h</h2><div id="c-power" class="chart"></div></div>
+      <div class="panel"><h2>Hosts on, last ${hours} h</h2><div id="c-on" class="chart"></div></div>`;
+    document.getElementById("range").addEventListener("click", e => {
+      const r = e.target.dataset && e.target.dataset.span;
+      if (r) { overviewSpan = Number(r); route(); }
+    });
   }
+  const today = s.today;
+  document.getElementById("cards").innerHTML =
+    card("Power now", fmt(s.power_w / 1000, 1) + " kW", `baseline ${fmt(s.baseline_power_w / 1000, 1)} kW`) +
+    card("Energy today", fmt(today.energy_kwh, 1) + " kWh", `baseline ${fmt(today.baseline_kwh, 1)} kWh · saving ${fmt(today.saving_pct, 1)} %`) +
+    card(`Saving, last ${hours} h`, fmt(energy.saving_kwh, 1) + " kWh", energy.saving_pct == null ? "–" : `${fmt(energy.saving_pct, 1)} % of ${fmt(energy.baseline_kwh, 1)} kWh`, "good") +
+    card("Hosts", `${s.hosts_on} <span class="muted" style="font-size:15px">on</span>`, `${s.hosts_off} off · ${s.hosts_booting} booting · ${s.hosts} in all`) +
+    card("Migrations, last hour", String(s.migrations_last_hour), `${s.migrations} since start`);
   const data = [series.t, series.power_w.map(x => x == null ? null : x / 1000), series.baseline_power_w.map(x => x == null ? null : x / 1000)];
   const on = [series.t, series.hosts_on];
   if (!charts.length) {
     plot(document.getElementById("c-power"), {
-      series: [{ label: "time", value: (u, v) => v == null ? "" : clock(v) }, { label: "geyser", stroke: "#2f6fdb", width: 2, fill: "rgba(47,111,219,.08)", value: (u, v) => fmt(v, 1) + " kW" },
-        { label: "baseline (every host on)", stroke: "#9aa3af", width: 1.5, dash: [6, 4], value: (u, v) => fmt(v, 1) + " kW" }],
+      series: [{ label: "time", value: (u, v) => v == null ? "" : clock(v) }, { label: "geyser", stroke: "#2f6fdb", width: 2, points: { show: false }, fill: "rgba(47,111,219,.08)", value: (u, v) => fmt(v, 1) + " kW" },
+        { label: "baseline (every host on)", stroke: "#9aa3af", width: 1.5, dash: [6, 4], points: { show: false }, value: (u, v) => fmt(v, 1) + " kW" }],
       axes: [axisTime, axis("kW", 3, v => fmt(v, 0))], scales: { x: { time: false }, y: { range: (u, mn, mx) => [0, Math.max(1, mx * 1.1)] } },
     }, data);
     plot(document.getElementById("c-on"), {
       height: 180,
-      series: [{ label: "time", value: (u, v) => v == null ? "" : clock(v) }, { label: "hosts on", stroke: "#1f9d6b", width: 2, fill: "rgba(31,157,107,.08)", value: (u, v) => fmt(v, 0) }],
+      series: [{ label: "time", value: (u, v) => v == null ? "" : clock(v) }, { label: "hosts on", stroke: "#1f9d6b", width: 2, points: { show: false }, fill: "rgba(31,157,107,.08)", value: (u, v) => fmt(v, 0) }],
       axes: [axisTime, axis("hosts", 3, v => fmt(v, 0))], scales: { x: { time: false }, y: { range: (u, mn, mx) => [0, Math.max(1, mx * 1.1)] } },
     }, on);
   } else {

@@ -47,6 +47,10 @@ try {
   check(await points(0, 1) > 1 && await points(0, 2) > 1, "overview: power and baseline series have points");
   check(await points(1, 1) > 1, "overview: hosts-on series has points");
   await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
+  await page.click('#range button[data-span="3600"]');
+  await ready();
+  check(await page.locator('#range button.active[data-span="3600"]').count() === 1 && await points(0, 1) > 1,
+    "overview: the 1 h range redraws with points");
 
   await page.click('nav a[data-nav="hosts"]');
   await ready();
