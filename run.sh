@@ -10,7 +10,7 @@ scripts/install-deps.sh
 dir=$(scripts/build.sh plain)
 if [ "${1:-}" = serve ]; then
   shift
-  echo "run.sh: the live dashboard is at http://127.0.0.1:8080/ (Ctrl-C stops the daemon)" >&2
+  echo "run.sh: starting geyser serve; open the dashboard URL it prints (http://127.0.0.1:8080/ by default); Ctrl-C stops it" >&2
   exec "$dir/geyser" serve --speed 1200 "$@"
 fi
 "$dir/geyser" simulate "$@"
