@@ -46,7 +46,7 @@ try {
     });
     bulk.push(Math.round(info.ms));
   }
-  console.log(`one day of one-minute data for ${info.hosts} hosts (/api/v1/hosts-series, ${info.points} points per series, ${(info.bytes / 1e6).toFixed(1)} MB): ${median(bulk)} ms (median of 3; ${bulk.join(", ")})`);
+  console.log(`one day of one-minute data for ${info.hosts} hosts (/api/v1/hosts-series: ${info.points} power points in all, ${(info.bytes / 1e6).toFixed(1)} MB): ${median(bulk)} ms (median of 3; ${bulk.join(", ")})`);
 
   // 3. A host page with a day of one-minute data drawn.
   const name = await page.evaluate(async () => (await (await fetch("/api/v1/hosts")).json()).hosts[0].name);
