@@ -25,16 +25,19 @@ packages=(
   qemu-system-x86 linux-image-amd64 busybox-static cpio  # migbench guests (scripts/build-guest.sh)
   librsvg2-bin                                   # migbench figures: SVG to PNG
   librsvg2-bin                                   # PNG plots of geyser compare --plot
+  openssl                                        # TLS test certificates
+  nodejs chromium                                # dashboard browser tests (tests/cli/browser.sh)
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then "$(dirname "$0")/install-web-deps.sh"; exit 0; fi
 
 if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"$(dirname "$0")/install-web-deps.sh"

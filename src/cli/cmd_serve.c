@@ -15,7 +15,8 @@ void cmdServeHelp(FILE *f) {
         "    geyser serve - the geyser daemon: cloud, controller and HTTP API in one process\n\n"
         "SYNOPSIS\n"
         "    geyser serve [--listen ADDR:PORT] [--mode observe|auto] [--speed X]\n"
-        "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n\n"
+        "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
+        "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE]\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
@@ -32,25 +33,28 @@ void cmdServeHelp(FILE *f) {
         "    --trace DIR          a PlanetLab day to replay\n"
         "    --hosts MIX          COUNT:TYPE[,COUNT:TYPE...]\n"
         "    --policy SPEC        consolidation policy (default: the scenario's)\n"
-        "    --run-for S          stop after S seconds (for scripts and tests)\n\n"
+        "    --run-for S          stop after S seconds (for scripts and tests)\n"
+        "    --tls-cert FILE      serve HTTPS with this PEM certificate (and --tls-key)\n"
+        "    --tls-key FILE       the certificate's PEM private key\n"
+        "    --token-file FILE    a bearer token (16+ printable characters): every request\n"
+        "                         that changes anything (not GET/HEAD) must send\n"
+        "                         'Authorization: Bearer TOKEN'; without it changes are refused\n\n"
         "RESOURCES\n"
-        "    /metrics  /api/v1/status  /api/v1/hosts  /api/v1/plan  /healthz  (docs/api.md)\n\n"
+        "    /  the dashboard;  /api/v1/  the JSON API index;  /metrics  /healthz  "
+        "(docs/api.md)\n\n"
         "SIGNALS\n"
         "    SIGINT and SIGTERM stop the daemon cleanly.\n");
 }
 
 int cmdServe(int argc, char **argv) {
-    static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-                                         {"mode", required_argument, NULL, 'm'},
-                                         {"speed", required_argument, NULL, 's'},
-                                         {"tick-ms", required_argument, NULL, 't'},
-                                         {"scenario", required_argument, NULL, 'S'},
-                                         {"trace", required_argument, NULL, 'T'},
-                                         {"hosts", required_argument, NULL, 'H'},
-                                         {"policy", required_argument, NULL, 'p'},
-                                         {"run-for", required_argument, NULL, 'r'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},   {"mode", required_argument, NULL, 'm'},
+        {"speed", required_argument, NULL, 's'},    {"tick-ms", required_argument, NULL, 't'},
+        {"scenario", required_argument, NULL, 'S'}, {"trace", required_argument, NULL, 'T'},
+        {"hosts", required_argument, NULL, 'H'},    {"policy", required_argument, NULL, 'p'},
+        {"run-for", required_argument, NULL, 'r'},  {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},  {"token-file", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
                         .mode = MODE_AUTO,
                         .speed = 300,
@@ -82,6 +86,9 @@ int cmdServe(int argc, char **argv) {
             if (parseDouble(optarg, &cfg.runForS) != 0 || cfg.runForS <= 0)
                 rc = ERR("--run-for: '%s' is not a positive number of seconds", optarg);
             break;
+        case 'C': cfg.tlsCert = optarg; break;
+        case 'K': cfg.tlsKey = optarg; break;
+        case 'k': cfg.tokenFile = optarg; break;
         case 'h': cmdServeHelp(stdout); return 0;
         default:
             rc = ERR("unknown or incomplete option '%s'; see 'geyser serve --help'",
@@ -104,6 +111,9 @@ int cmdServe(int argc, char **argv) {
             "listening on %s (port %d)\n",
             sc->name, sc->nhosts, sc->nvms, daemonModeName(cfg.mode), cfg.listen,
             httpPort(d->http));
+    const char *colon = strrchr(cfg.listen, ':');
+    fprintf(stderr, "geyser serve: dashboard at %s://%.*s:%d/\n", cfg.tlsCert ? "https" : "http",
+            (int)(colon - cfg.listen), cfg.listen, httpPort(d->http));
     rc = daemonRun(d);
     if (rc != 0) cliError("serve");
     daemonFree(d);

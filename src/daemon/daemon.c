@@ -2,6 +2,7 @@
  * the controller; HTTP handlers read the same state on the same thread. */
 #include "daemon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,16 +71,89 @@ static void attributeEnergy(Daemon *d, double dt) {
     free(share);
 }
 
+/* Events from what the controller did at this control interval. */
+static void recordPlanEvents(Daemon *d) {
+    const CloudView *v = &d->cloud->view;
+    for (size_t i = 0; i < d->ctl->plan.n; i++) {
+        const Action *a = &d->ctl->plan.actions[i];
+        if (a->outcome == OUTCOME_PLANNED) continue;
+        HistEvent ev = {.t = d->nextControl, .host = a->host, .vm = -1, .target = -1};
+        if (a->outcome == OUTCOME_REFUSED || a->outcome == OUTCOME_FAILED)
+            ev.type = a->outcome == OUTCOME_REFUSED ? EV_REFUSED : EV_FAILED;
+        else if (a->type == ACT_MIGRATE)
+            ev.type = EV_MIGRATION;
+        else if (a->type == ACT_POWER_ON)
+            ev.type = EV_POWER_ON;
+        else if (a->type == ACT_POWER_OFF)
+            ev.type = EV_POWER_OFF;
+        else
+            continue;
+        if (a->type == ACT_MIGRATE) {
+            ev.vm = a->vm;
+            ev.target = a->target;
+            ev.mode = (int)a->mode;
+            ev.durationS = v->vms[a->vm].ramMb / d->migrationMBps;
+        }
+        snprintf(ev.reason, sizeof(ev.reason), "%.95s%s%.95s", a->reason, a->detail[0] ? ": " : "",
+                 a->detail);
+        histAddEvent(d->hist, &ev);
+    }
+}
+
+/* Record the tick into the history, and threshold crossings as events. */
+static void recordTick(Daemon *d, double t0, double t1) {
+    const CloudView *v = &d->cloud->view;
+    double dt = t1 - t0;
+    for (int i = 0; i < v->nhosts; i++) {
+        const Host *h = &v->hosts[i];
+        d->frHostPower[i] = (float)h->powerW;
+        d->frHostUtil[i] = (float)hostUtil(h);
+        d->frHostState[i] = (uint8_t)h->state;
+        bool over = h->state == HOST_ON && hostDemandRatio(h) >= 1;
+        if (over != (bool)d->overloaded[i]) {
+            HistEvent ev = {.t = t1,
+                            .type = over ? EV_OVERLOAD : EV_RECOVERED,
+                            .host = i,
+                            .vm = -1,
+                            .target = -1};
+            snprintf(ev.reason, sizeof(ev.reason), "CPU demand %.0f %% of capacity",
+                     100 * hostDemandRatio(h));
+            histAddEvent(d->hist, &ev);
+            d->overloaded[i] = over;
+        }
+    }
+    for (int i = 0; i < v->nvms; i++) {
+        d->frVmUtil[i] = (float)v->vms[i].util;
+        d->frVmPower[i] = (float)((d->vmEnergyJ[i] - d->vmEnergyPrev[i]) / dt);
+        d->vmEnergyPrev[i] = d->vmEnergyJ[i];
+    }
+    HistFrame fr = {.hostPowerW = d->frHostPower,
+                    .hostUtil = d->frHostUtil,
+                    .hostState = d->frHostState,
+                    .vmUtil = d->frVmUtil,
+                    .vmPowerW = d->frVmPower,
+                    .energyJ = simTotals(d->cloud)->energyJ,
+                    .baselineJ = simTotals(d->shadow)->energyJ};
+    histRecord(d->hist, t0, t1, &fr);
+}
+
 int daemonTick(Daemon *d, double wallSeconds) {
     double target = d->simTime + wallSeconds * d->cfg.speed;
     while (d->nextControl <= target) {
         simAdvance(d->cloud, d->nextControl);
         simSetTime(d->cloud, d->nextControl);
+        simAdvance(d->shadow, d->nextControl);
+        simSetTime(d->shadow, d->nextControl);
         if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
+        recordPlanEvents(d);
         d->nextControl += d->intervalS;
     }
     simAdvance(d->cloud, target);
-    if (target > d->simTime) attributeEnergy(d, target - d->simTime);
+    simAdvance(d->shadow, target);
+    if (target > d->simTime) {
+        attributeEnergy(d, target - d->simTime);
+        recordTick(d, d->simTime, target);
+    }
     d->simTime = target;
     d->ticks++;
     return 0;
@@ -112,10 +186,25 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     d->ctl = ctlCreate(policy, &ctlCfg);
     d->cloud = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
     if (!d->cloud) goto fail;
+    d->shadow = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
+    if (!d->shadow) goto fail;
+    d->migrationMBps = simCfg.linkMBps;
+    d->hist = histCreate(sc->nhosts, sc->nvms);
+    d->frHostPower = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
+    d->frHostUtil = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
+    d->frHostState = xcalloc((size_t)sc->nhosts + 1, 1);
+    d->overloaded = xcalloc((size_t)sc->nhosts + 1, 1);
+    d->frVmUtil = xcalloc((size_t)sc->nvms + 1, sizeof(float));
+    d->frVmPower = xcalloc((size_t)sc->nvms + 1, sizeof(float));
+    d->vmEnergyPrev = xcalloc((size_t)sc->nvms + 1, sizeof(double));
     d->vmEnergyJ = xcalloc((size_t)sc->nvms + 1, sizeof(double));
     d->overheadJ = xcalloc((size_t)sc->nhosts, sizeof(double));
     d->hostEnergySeen = xcalloc((size_t)sc->nhosts, sizeof(double));
-    d->http = httpStart(d->loop, cfg->listen);
+    HttpConfig httpCfg = {.listen = cfg->listen,
+                          .tlsCert = cfg->tlsCert,
+                          .tlsKey = cfg->tlsKey,
+                          .tokenFile = cfg->tokenFile};
+    d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;
     return d;
 fail:
@@ -135,6 +224,15 @@ void daemonFree(Daemon *d) {
     loopFree(d->loop);
     ctlFree(d->ctl);
     cloudClose(d->cloud);
+    cloudClose(d->shadow);
+    histFree(d->hist);
+    free(d->frHostPower);
+    free(d->frHostUtil);
+    free(d->frHostState);
+    free(d->overloaded);
+    free(d->frVmUtil);
+    free(d->frVmPower);
+    free(d->vmEnergyPrev);
     scenarioFree(d->sc);
     free(d->vmEnergyJ);
     free(d->overheadJ);

@@ -9,6 +9,7 @@
 
 #include "attribution.h"
 #include "controller.h"
+#include "history.h"
 #include "http.h"
 #include "loop.h"
 #include "scenario.h"
@@ -25,7 +26,10 @@ typedef struct DaemonConfig {
     long tickMs;        /* the periodic tick */
     const char *policy; /* NULL: the scenario's */
     CtlConfig ctl;
-    double runForS; /* stop after this many wall seconds; 0 = until a signal */
+    double runForS;      /* stop after this many wall seconds; 0 = until a signal */
+    const char *tlsCert; /* HTTPS with this PEM certificate and tlsKey; NULL: HTTP */
+    const char *tlsKey;
+    const char *tokenFile; /* bearer token for requests that change anything */
 } DaemonConfig;
 
 typedef struct Daemon {
@@ -45,6 +49,16 @@ typedef struct Daemon {
     double *vmEnergyJ;      /* per VM */
     double *overheadJ;      /* per host: energy no VM caused (empty, booting, off) */
     double *hostEnergySeen; /* per host: energy already attributed */
+    /* The no-management baseline: a shadow of the simulated cloud, fed the
+     * same workload in lockstep, where every host stays on and every VM
+     * stays where the scenario placed it (as `geyser simulate` defines it). */
+    Cloud *shadow;
+    /* What the dashboard and the API read: history and events. */
+    History *hist;
+    float *frHostPower, *frHostUtil, *frVmUtil, *frVmPower; /* the frame being recorded */
+    uint8_t *frHostState, *overloaded;
+    double *vmEnergyPrev;
+    double migrationMBps; /* link bandwidth, for the migrations' estimated duration */
 } Daemon;
 
 int daemonParseMode(const char *s, DaemonMode *out);

@@ -7,11 +7,16 @@
 #include "api.h"
 
 #include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
+#include "embedded.h"
 #include "err.h"
+#include "util.h"
 #include "simcloud.h"
 
 /* Label values escape backslash, double quote and newline. */
@@ -144,7 +149,7 @@ static int onMetrics(void *arg, const HttpRequest *req, HttpResponse *resp) {
 }
 
 static int sendJson(HttpResponse *resp, json_t *o) {
-    char *text = json_dumps(o, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(o);
     if (!text) return ERR("cannot encode the response as JSON");
     bufPrintf(&resp->body, "%s\n", text);
@@ -152,21 +157,347 @@ static int sendJson(HttpResponse *resp, json_t *o) {
     return 0;
 }
 
+/* ---- the JSON API (docs/api.md) ---- */
+
+#define J_PER_KWH       3.6e6
+#define API_MAX_RANGE_S (31.0 * 86400) /* a query spans at most a month */
+#define API_MAX_EVENTS  2000
+#define API_MAX_SAMPLES 4000
+
+static int badRequest(HttpResponse *resp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int badRequest(HttpResponse *resp, int status, const char *fmt, ...) {
+    char why[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    httpJsonError(resp, status, why);
+    return 1; /* handled: the caller returns 0 */
+}
+
+/* A time argument: seconds of the cloud's clock, "now" or "now-SECONDS". */
+static int queryTime(const HttpRequest *req, const char *name, double now, double def, double *out,
+                     HttpResponse *resp) {
+    const char *v = httpQuery(req, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    double x;
+    if (strcmp(v, "now") == 0) {
+        *out = now;
+        return 0;
+    }
+    if (strncmp(v, "now-", 4) == 0 && parseDouble(v + 4, &x) == 0 && x >= 0) {
+        *out = now - x;
+        return 0;
+    }
+    if (parseDouble(v, &x) == 0 && x >= 0 && x < 1e12) {
+        *out = x;
+        return 0;
+    }
+    return badRequest(resp, 400,
+                      "%s: '%.60s' is not a time (seconds of the cloud's clock, 'now' or "
+                      "'now-SECONDS')",
+                      name, v);
+}
+
+/* from, to and step, validated; 1 when resp already holds the refusal. */
+static int queryRange(const Daemon *d, const HttpRequest *req, double defSpan, double *from,
+                      double *to, double *step, HttpResponse *resp) {
+    double now = d->simTime;
+    if (queryTime(req, "to", now, now, to, resp) ||
+        queryTime(req, "from", now, *to - defSpan, from, resp))
+        return 1;
+    if (*from < 0) *from = 0;
+    if (*to < *from)
+        return badRequest(resp, 400, "'to' (%.0f) is before 'from' (%.0f)", *to, *from);
+    if (*to - *from > API_MAX_RANGE_S)
+        return badRequest(resp, 400, "the range spans %.0f s; at most %.0f s (31 days)",
+                          *to - *from, API_MAX_RANGE_S);
+    const char *sv = httpQuery(req, "step");
+    double span = *to - *from;
+    if (!sv) {
+        *step = fmax(60, ceil(span / 600 / 60) * 60);
+        if (span < 1800) *step = fmax(1, ceil(span / 300));
+    } else if (parseDouble(sv, step) != 0 || *step < 1 || *step > API_MAX_RANGE_S) {
+        return badRequest(resp, 400, "step: '%.60s' is not a number of seconds from 1 to %.0f", sv,
+                          API_MAX_RANGE_S);
+    }
+    if (span / *step + 1 > HIST_MAX_POINTS)
+        return badRequest(resp, 400,
+                          "%.0f points requested; at most %d per query: use a larger step",
+                          floor(span / *step) + 1, HIST_MAX_POINTS);
+    return 0;
+}
+
+static int sendError(HttpResponse *resp, int handled) {
+    (void)resp;
+    return handled < 0 ? -1 : 0;
+}
+
+static json_t *numOrNull(double x) {
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static int findHost(const Daemon *d, const char *name, size_t len) {
+    const CloudView *v = &d->cloud->view;
+    for (int i = 0; i < v->nhosts; i++)
+        if (strlen(v->hosts[i].name) == len && strncmp(v->hosts[i].name, name, len) == 0) return i;
+    return -1;
+}
+
+static int findVm(const Daemon *d, const char *name, size_t len) {
+    const CloudView *v = &d->cloud->view;
+    for (int i = 0; i < v->nvms; i++)
+        if (strlen(v->vms[i].name) == len && strncmp(v->vms[i].name, name, len) == 0) return i;
+    return -1;
+}
+
+static json_t *hostJson(const Daemon *d, int i) {
+    const Host *h = &d->cloud->view.hosts[i];
+    const ServerType *t = h->type;
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:f, s:i, s:f, s:f, s:f}", "name",
+                     h->name, "server_type", t ? t->name : "", "model",
+                     t ? powerKindName(t->power.kind) : "", "state", hostStateName(h->state),
+                     "enabled", h->enabled, "power_w", h->powerW, "cpu_utilization", hostUtil(h),
+                     "energy_j", simHostEnergy(d->cloud, i), "vms", h->nvms, "capacity",
+                     h->capacity, "ram_mb", h->ramMb, "state_since_s", h->stateSince);
+}
+
 static int onHosts(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)req;
     const Daemon *d = arg;
-    const CloudView *v = &d->cloud->view;
     json_t *hosts = json_array();
-    for (int i = 0; i < v->nhosts; i++) {
-        const Host *h = &v->hosts[i];
-        json_array_append_new(
-            hosts, json_pack("{s:s, s:s, s:s, s:b, s:f, s:f, s:f, s:i, s:f}", "name", h->name,
-                             "server_type", h->type ? h->type->name : "", "state",
-                             hostStateName(h->state), "enabled", h->enabled, "power_w", h->powerW,
-                             "cpu_utilization", hostUtil(h), "energy_j", simHostEnergy(d->cloud, i),
-                             "vms", h->nvms, "capacity", h->capacity));
-    }
+    for (int i = 0; i < d->cloud->view.nhosts; i++)
+        json_array_append_new(hosts, hostJson(d, i));
     return sendJson(resp, json_pack("{s:f, s:o}", "time_s", d->simTime, "hosts", hosts));
+}
+
+static json_t *seriesJson(const HistSeries *s) {
+    json_t *t = json_array(), *p = json_array(), *u = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        json_array_append_new(t, json_real(s->t[i]));
+        json_array_append_new(p, numOrNull(s->power[i]));
+        json_array_append_new(u, numOrNull(s->util[i]));
+    }
+    return json_pack("{s:o, s:o, s:o, s:i}", "t", t, "power_w", p, "cpu_utilization", u,
+                     "resolution_s", s->resolutionS);
+}
+
+static json_t *eventJson(const Daemon *d, const HistEvent *e) {
+    const CloudView *v = &d->cloud->view;
+    json_t *o = json_pack("{s:f, s:s, s:s, s:s}", "t", e->t, "type", histEventTypeName(e->type),
+                          "host", v->hosts[e->host].name, "reason", e->reason);
+    if (e->type == EV_MIGRATION) {
+        json_object_set_new(o, "vm", json_string(v->vms[e->vm].name));
+        json_object_set_new(o, "target", json_string(v->hosts[e->target].name));
+        json_object_set_new(o, "mode", json_string(migrationModeName((MigrationMode)e->mode)));
+        json_object_set_new(o, "duration_s", json_real(e->durationS));
+    }
+    return o;
+}
+
+static json_t *eventsJson(const Daemon *d, double from, double to, int host, const char *type,
+                          size_t limit) {
+    HistEvent *ev = xmalloc(API_MAX_EVENTS * sizeof(HistEvent));
+    size_t n = histEvents(d->hist, from, to, host, ev, API_MAX_EVENTS);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n && json_array_size(a) < limit; i++)
+        if (!type || strcmp(type, histEventTypeName(ev[i].type)) == 0)
+            json_array_append_new(a, eventJson(d, &ev[i]));
+    free(ev);
+    return a;
+}
+
+/* /api/v1/hosts/NAME and /api/v1/hosts/NAME/series */
+static int onHost(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    const char *slash = strchr(req->rest, '/');
+    size_t len = slash ? (size_t)(slash - req->rest) : strlen(req->rest);
+    int h = findHost(d, req->rest, len);
+    if (h < 0)
+        return sendError(resp, badRequest(resp, 404, "no such host: '%.*s'",
+                                          (int)(len > 100 ? 100 : len), req->rest));
+    if (!slash) {
+        json_t *o = hostJson(d, h);
+        json_t *vms = json_array();
+        const CloudView *v = &d->cloud->view;
+        for (int i = 0; i < v->nvms; i++)
+            if (v->vms[i].host == h)
+                json_array_append_new(vms, json_pack("{s:s, s:f, s:f}", "name", v->vms[i].name,
+                                                     "cpu_utilization", v->vms[i].util, "energy_j",
+                                                     d->vmEnergyJ[i]));
+        json_object_set_new(o, "vm_list", vms);
+        return sendJson(resp, o);
+    }
+    double from, to, step;
+    if (strcmp(slash, "/series") == 0) {
+        if (queryRange(d, req, 3600, &from, &to, &step, resp)) return 0;
+        HistSeries s;
+        if (histQuery(d->hist, HIST_HOST, h, from, to, step, &s) != 0)
+            return sendError(resp, badRequest(resp, 400, "%s", errLast()));
+        json_t *o = seriesJson(&s);
+        histSeriesFree(&s);
+        json_object_set_new(o, "host", json_string(d->cloud->view.hosts[h].name));
+        json_object_set_new(o, "from", json_real(from));
+        json_object_set_new(o, "to", json_real(to));
+        json_object_set_new(o, "step", json_real(step));
+        json_object_set_new(o, "events", eventsJson(d, from, to, h, NULL, API_MAX_EVENTS));
+        return sendJson(resp, o);
+    }
+    return sendError(resp, badRequest(resp, 404, "no such resource: %.200s", req->path));
+}
+
+/* /api/v1/vms/NAME/series */
+static int onVm(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    const char *slash = strchr(req->rest, '/');
+    size_t len = slash ? (size_t)(slash - req->rest) : strlen(req->rest);
+    int vm = findVm(d, req->rest, len);
+    if (vm < 0)
+        return sendError(resp, badRequest(resp, 404, "no such VM: '%.*s'",
+                                          (int)(len > 100 ? 100 : len), req->rest));
+    if (!slash || strcmp(slash, "/series") != 0)
+        return sendError(resp, badRequest(resp, 404, "no such resource: %.200s (try %s/series)",
+                                          req->path, req->path));
+    double from, to, step;
+    if (queryRange(d, req, 3600, &from, &to, &step, resp)) return 0;
+    HistSeries s;
+    if (histQuery(d->hist, HIST_VM, vm, from, to, step, &s) != 0)
+        return sendError(resp, badRequest(resp, 400, "%s", errLast()));
+    json_t *o = seriesJson(&s);
+    histSeriesFree(&s);
+    const Vm *v = &d->cloud->view.vms[vm];
+    json_object_set_new(o, "vm", json_string(v->name));
+    json_object_set_new(o, "host", json_string(d->cloud->view.hosts[v->host].name));
+    json_object_set_new(o, "from", json_real(from));
+    json_object_set_new(o, "to", json_real(to));
+    json_object_set_new(o, "step", json_real(step));
+    return sendJson(resp, o);
+}
+
+/* /api/v1/series: the whole cloud's power, baseline power and hosts on. */
+static int onSeries(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    double from, to, step;
+    if (queryRange(d, req, 86400, &from, &to, &step, resp)) return 0;
+    HistSeries s;
+    if (histQuery(d->hist, HIST_CLOUD, 0, from, to, step, &s) != 0)
+        return sendError(resp, badRequest(resp, 400, "%s", errLast()));
+    json_t *t = json_array(), *p = json_array(), *b = json_array(), *on = json_array();
+    for (size_t i = 0; i < s.n; i++) {
+        json_array_append_new(t, json_real(s.t[i]));
+        json_array_append_new(p, numOrNull(s.power[i]));
+        json_array_append_new(b, numOrNull(s.baseline[i]));
+        json_array_append_new(on, numOrNull(s.util[i]));
+    }
+    int res = s.resolutionS;
+    histSeriesFree(&s);
+    return sendJson(resp, json_pack("{s:f, s:f, s:f, s:i, s:o, s:o, s:o, s:o}", "from", from, "to",
+                                    to, "step", step, "resolution_s", res, "t", t, "power_w", p,
+                                    "baseline_power_w", b, "hosts_on", on));
+}
+
+/* Numbers written straight into the body: a day of one-minute data for a
+ * thousand hosts is 1.4 million values, too many for a JSON tree. */
+static void appendNums(Buf *b, const double *x, size_t n, double scale) {
+    bufAppend(b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i) bufAppend(b, ",", 1);
+        char num[32];
+        int len = isfinite(x[i]) ? snprintf(num, sizeof(num), "%.5g", x[i] * scale) : -1;
+        if (len > 0 && (size_t)len < sizeof(num))
+            bufAppend(b, num, (size_t)len);
+        else
+            bufAppend(b, "null", 4);
+    }
+    bufAppend(b, "]", 1);
+}
+
+/* /api/v1/hosts-series: every host's power and utilization over one range
+ * in one answer, for the dashboard's fleet views and bulk export. */
+static int onHostsSeries(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    double from, to, step;
+    if (queryRange(d, req, 3600, &from, &to, &step, resp)) return 0;
+    const CloudView *v = &d->cloud->view;
+    Buf *b = &resp->body;
+    for (int h = 0; h < v->nhosts; h++) {
+        HistSeries s;
+        if (histQuery(d->hist, HIST_HOST, h, from, to, step, &s) != 0) {
+            bufFree(b);
+            return sendError(resp, badRequest(resp, 400, "%s", errLast()));
+        }
+        if (h == 0) {
+            bufPrintf(b, "{\"from\":%.10g,\"to\":%.10g,\"step\":%.10g,\"resolution_s\":%d,\"t\":",
+                      from, to, step, s.resolutionS);
+            bufAppend(b, "[", 1);
+            for (size_t i = 0; i < s.n; i++)
+                bufPrintf(b, "%s%.10g", i ? "," : "", s.t[i]);
+            bufAppend(b, "],\"hosts\":[", 11);
+        }
+        json_t *js = json_string(v->hosts[h].name);
+        char *name = json_dumps(js, JSON_ENCODE_ANY);
+        json_decref(js);
+        bufPrintf(b, "%s{\"name\":%s,\"power_w\":", h ? "," : "", name ? name : "\"\"");
+        free(name);
+        appendNums(b, s.power, s.n, 1);
+        bufAppend(b, ",\"cpu_utilization\":", 19);
+        appendNums(b, s.util, s.n, 1);
+        bufAppend(b, "}", 1);
+        histSeriesFree(&s);
+    }
+    if (v->nhosts == 0) bufPrintf(b, "{\"t\":[],\"hosts\":[");
+    bufAppend(b, "]}\n", 3);
+    return 0;
+}
+
+static json_t *energyJson(const Daemon *d, double from, double to) {
+    double e0, b0, e1, b1;
+    histEnergyAt(d->hist, from, &e0, &b0);
+    histEnergyAt(d->hist, to, &e1, &b1);
+    double e = (e1 - e0) / J_PER_KWH, b = (b1 - b0) / J_PER_KWH;
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:o}", "from", from, "to", to, "energy_kwh", e,
+                     "baseline_kwh", b, "saving_kwh", b - e, "saving_pct",
+                     b > 0 ? json_real(100 * (1 - e / b)) : json_null());
+}
+
+static int onEnergy(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    double from, to, step;
+    if (queryRange(d, req, 86400, &from, &to, &step, resp)) return 0;
+    return sendJson(resp, energyJson(d, from, to));
+}
+
+static int onEvents(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    const Daemon *d = arg;
+    double from, to, step;
+    if (queryRange(d, req, 3600, &from, &to, &step, resp)) return 0;
+    int host = -1;
+    const char *hv = httpQuery(req, "host");
+    if (hv && (host = findHost(d, hv, strlen(hv))) < 0)
+        return sendError(resp, badRequest(resp, 404, "no such host: '%.100s'", hv));
+    const char *type = httpQuery(req, "type");
+    if (type) {
+        bool known = false;
+        for (int k = EV_MIGRATION; k <= EV_RECOVERED; k++)
+            known |= strcmp(type, histEventTypeName((HistEventType)k)) == 0;
+        if (!known)
+            return sendError(resp, badRequest(resp, 400,
+                                              "type: '%.60s' is not one of migration, power_on, "
+                                              "power_off, refused, failed, overload, recovered",
+                                              type));
+    }
+    long limit = 200;
+    const char *lv = httpQuery(req, "limit");
+    if (lv && (parseLong(lv, &limit) != 0 || limit < 1 || limit > API_MAX_EVENTS))
+        return sendError(resp,
+                         badRequest(resp, 400, "limit: '%.60s' is not a whole number from 1 to %d",
+                                    lv, API_MAX_EVENTS));
+    return sendJson(resp, json_pack("{s:f, s:f, s:o}", "from", from, "to", to, "events",
+                                    eventsJson(d, from, to, host, type, (size_t)limit)));
 }
 
 static json_t *actionJson(const CloudView *v, const Action *a) {
@@ -188,23 +519,113 @@ static int onPlan(void *arg, const HttpRequest *req, HttpResponse *resp) {
     json_t *actions = json_array();
     for (size_t i = 0; i < d->ctl->plan.n; i++)
         json_array_append_new(actions, actionJson(&d->cloud->view, &d->ctl->plan.actions[i]));
-    return sendJson(resp, json_pack("{s:s, s:s, s:o}", "mode", daemonModeName(d->cfg.mode),
-                                    "policy", d->ctl->policy->spec, "actions", actions));
+    return sendJson(resp,
+                    json_pack("{s:s, s:s, s:f, s:f, s:f, s:o}", "mode", daemonModeName(d->cfg.mode),
+                              "policy", d->ctl->policy->spec, "time_s", d->simTime, "planned_at_s",
+                              d->nextControl - d->intervalS, "next_control_s", d->nextControl,
+                              "actions", actions));
+}
+
+static json_t *modelJson(const Daemon *d, const ServerType *t) {
+    const CloudView *v = &d->cloud->view;
+    uint8_t *pick = xcalloc((size_t)v->nhosts + 1, 1);
+    int count = 0;
+    for (int i = 0; i < v->nhosts; i++)
+        if (v->hosts[i].type == t) pick[i] = 1, count++;
+    double *u = xmalloc(API_MAX_SAMPLES * sizeof(double));
+    double *p = xmalloc(API_MAX_SAMPLES * sizeof(double));
+    size_t n = histHostSamples(d->hist, pick, u, p, API_MAX_SAMPLES);
+    json_t *su = json_array(), *sp = json_array(), *curve = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(su, json_real(u[i]));
+        json_array_append_new(sp, json_real(p[i]));
+    }
+    for (int k = 0; k <= 20; k++)
+        json_array_append_new(curve, json_pack("[f, f]", k / 20.0, powerAt(&t->power, k / 20.0)));
+    free(pick);
+    free(u);
+    free(p);
+    /* Fit quality comes with `geyser fit`: present, null until measured
+     * samples have been fitted. */
+    json_t *fit = json_pack("{s:n, s:n, s:n, s:n}", "r2", "rmse_w", "samples", "fitted_at");
+    return json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i, s:o, s:o, s:o, "
+                     "s:o}",
+                     "server_type", t->name, "kind", powerKindName(t->power.kind), "cores",
+                     t->cores, "core_mips", t->coreMips, "ram_mb", t->ramMb, "idle_w",
+                     t->power.idleW, "max_w", t->power.maxW, "off_w", t->offW, "boot_s", t->bootS,
+                     "source", t->source, "hosts", count, "curve", curve, "fit", fit,
+                     "samples_util", su, "samples_power_w", sp);
+}
+
+static int onModels(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    (void)req;
+    const Daemon *d = arg;
+    const CloudView *v = &d->cloud->view;
+    json_t *models = json_array();
+    const ServerType **seen = xcalloc((size_t)v->nhosts + 1, sizeof(*seen));
+    size_t nseen = 0;
+    for (int i = 0; i < v->nhosts; i++) {
+        const ServerType *t = v->hosts[i].type;
+        bool dup = !t;
+        for (size_t k = 0; k < nseen && !dup; k++)
+            dup = seen[k] == t;
+        if (dup) continue;
+        seen[nseen++] = t;
+        json_array_append_new(models, modelJson(d, t));
+    }
+    free(seen);
+    return sendJson(resp, json_pack("{s:o}", "models", models));
 }
 
 static int onStatus(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)req;
     const Daemon *d = arg;
     const SimTotals *t = simTotals(d->cloud);
-    int on = 0;
-    for (int i = 0; i < d->cloud->view.nhosts; i++)
-        on += d->cloud->view.hosts[i].state == HOST_ON;
-    return sendJson(
-        resp, json_pack("{s:s, s:s, s:f, s:f, s:i, s:i, s:i, s:I, s:I}", "scenario", d->sc->name,
-                        "mode", daemonModeName(d->cfg.mode), "time_s", d->simTime, "energy_kwh",
-                        t->energyJ / 3.6e6, "hosts", d->cloud->view.nhosts, "hosts_on", on, "vms",
-                        d->cloud->view.nvms, "migrations", (json_int_t)t->migrationsStarted,
-                        "host_shutdowns", (json_int_t)t->shutdowns));
+    const CloudView *v = &d->cloud->view;
+    int on = 0, off = 0, booting = 0, shutting = 0;
+    double powerW = 0;
+    for (int i = 0; i < v->nhosts; i++) {
+        on += v->hosts[i].state == HOST_ON;
+        off += v->hosts[i].state == HOST_OFF;
+        booting += v->hosts[i].state == HOST_BOOTING;
+        shutting += v->hosts[i].state == HOST_SHUTTING_DOWN;
+        powerW += v->hosts[i].powerW;
+    }
+    double baseW = 0;
+    for (int i = 0; i < d->shadow->view.nhosts; i++)
+        baseW += d->shadow->view.hosts[i].powerW;
+    json_t *lastHour =
+        eventsJson(d, d->simTime - 3600, d->simTime, -1, "migration", API_MAX_EVENTS);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, "
+        "s:i}",
+        "scenario", d->sc->name, "mode", daemonModeName(d->cfg.mode), "policy",
+        d->ctl->policy->spec, "time_s", d->simTime, "speed", d->cfg.speed, "power_w", powerW,
+        "baseline_power_w", baseW, "energy_kwh", t->energyJ / J_PER_KWH, "hosts", v->nhosts,
+        "hosts_on", on, "hosts_off", off, "hosts_booting", booting, "hosts_shutting_down", shutting,
+        "vms", v->nvms, "migrations", (json_int_t)t->migrationsStarted, "host_shutdowns",
+        (json_int_t)t->shutdowns, "history_bytes", (json_int_t)histBytes(d->hist),
+        "migrations_last_hour", (int)json_array_size(lastHour));
+    json_decref(lastHour);
+    json_object_set_new(o, "baseline_kwh", json_real(simTotals(d->shadow)->energyJ / J_PER_KWH));
+    /* "Today": the current simulated day, from its midnight. */
+    double midnight = floor(d->simTime / 86400) * 86400;
+    json_object_set_new(o, "today", energyJson(d, midnight, d->simTime));
+    json_object_set_new(o, "history_from_s", json_real(histOldest(d->hist)));
+    return sendJson(resp, o);
+}
+
+/* POST /api/v1/mode?mode=observe|auto: the one change the API offers so far;
+ * the bearer token guards it (http.c). */
+static int onMode(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    Daemon *d = arg;
+    const char *m = httpQuery(req, "mode");
+    DaemonMode mode;
+    if (!m) return sendError(resp, badRequest(resp, 400, "mode: missing (observe or auto)"));
+    if (daemonParseMode(m, &mode) != 0)
+        return sendError(resp, badRequest(resp, 400, "mode: %s", errLast()));
+    d->cfg.mode = mode;
+    return sendJson(resp, json_pack("{s:s}", "mode", daemonModeName(mode)));
 }
 
 static int onHealth(void *arg, const HttpRequest *req, HttpResponse *resp) {
@@ -214,25 +635,69 @@ static int onHealth(void *arg, const HttpRequest *req, HttpResponse *resp) {
     return 0;
 }
 
-static int onIndex(void *arg, const HttpRequest *req, HttpResponse *resp) {
+static int onApiIndex(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)arg, (void)req;
-    resp->contentType = "text/plain; charset=utf-8";
-    bufPrintf(&resp->body, "geyser\n\n/metrics          Prometheus exposition\n"
-                           "/api/v1/status    the cloud at a glance\n"
-                           "/api/v1/hosts     every host: state, power, utilization\n"
-                           "/api/v1/plan      the controller's last plan and its reasons\n"
-                           "/healthz          liveness\n");
-    return 0;
+    json_t *r = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "/api/v1/status",
+        "the cloud at a glance", "/api/v1/hosts", "every host: state, power, utilization, type",
+        "/api/v1/hosts/NAME", "one host and its VMs", "/api/v1/hosts/NAME/series",
+        "power and utilization over time (from, to, step)", "/api/v1/hosts-series",
+        "every host's power and utilization over one range", "/api/v1/vms/NAME/series",
+        "a VM's utilization and attributed power over time", "/api/v1/series",
+        "the cloud's power, baseline power and hosts on over time", "/api/v1/energy",
+        "energy and saving against the no-management baseline (from, to)", "/api/v1/events",
+        "migrations, power changes, threshold crossings (from, to, host, type, limit)",
+        "/api/v1/plan", "the controller's current plan and its reasons", "/api/v1/models",
+        "power models per server type with recent samples", "POST /api/v1/mode",
+        "switch observe/auto (bearer token)", "/metrics", "Prometheus exposition");
+    return sendJson(resp, json_pack("{s:s, s:o}", "api", "geyser v1", "resources", r));
+}
+
+/* The dashboard: files from web/, compiled into the binary. */
+static int onAsset(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    (void)arg;
+    static const struct {
+        const char *path, *file, *type;
+    } assets[] = {{"/", "index.html", "text/html; charset=utf-8"},
+                  {"/assets/app.js", "app.js", "text/javascript; charset=utf-8"},
+                  {"/assets/app.css", "app.css", "text/css; charset=utf-8"},
+                  {"/assets/uplot.js", "uPlot.iife.min.js", "text/javascript; charset=utf-8"},
+                  {"/assets/uplot.css", "uPlot.min.css", "text/css; charset=utf-8"}};
+    for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++) {
+        if (strcmp(req->path, assets[i].path) != 0) continue;
+        const char *data = embeddedFind(assets[i].file);
+        if (!data)
+            return ERR("the dashboard file %s was not embedded at build time", assets[i].file);
+        resp->contentType = assets[i].type;
+        resp->cacheControl = "no-cache";
+        bufAppend(&resp->body, data, strlen(data));
+        return 0;
+    }
+    return sendError(resp, badRequest(resp, 404, "no such resource: %.200s", req->path));
 }
 
 int apiRegister(Daemon *d) {
     struct {
-        const char *path;
+        const char *method, *path;
         HttpHandler fn;
-    } routes[] = {{"/metrics", onMetrics},  {"/api/v1/hosts", onHosts},
-                  {"/api/v1/plan", onPlan}, {"/api/v1/status", onStatus},
-                  {"/healthz", onHealth},   {"/", onIndex}};
+    } routes[] = {{"GET", "/metrics", onMetrics},
+                  {"GET", "/api/v1/", onApiIndex},
+                  {"GET", "/api/v1", onApiIndex},
+                  {"GET", "/api/v1/status", onStatus},
+                  {"GET", "/api/v1/hosts", onHosts},
+                  {"GET", "/api/v1/hosts/*", onHost},
+                  {"GET", "/api/v1/vms/*", onVm},
+                  {"GET", "/api/v1/series", onSeries},
+                  {"GET", "/api/v1/hosts-series", onHostsSeries},
+                  {"GET", "/api/v1/energy", onEnergy},
+                  {"GET", "/api/v1/events", onEvents},
+                  {"GET", "/api/v1/plan", onPlan},
+                  {"GET", "/api/v1/models", onModels},
+                  {"POST", "/api/v1/mode", onMode},
+                  {"GET", "/healthz", onHealth},
+                  {"GET", "/", onAsset},
+                  {"GET", "/assets/*", onAsset}};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-        if (httpRoute(d->http, "GET", routes[i].path, routes[i].fn, d) != 0) return -1;
+        if (httpRoute(d->http, routes[i].method, routes[i].path, routes[i].fn, d) != 0) return -1;
     return 0;
 }

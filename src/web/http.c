@@ -1,4 +1,5 @@
-/* http.c - libmicrohttpd in external-epoll mode on the daemon's loop. */
+/* http.c - libmicrohttpd in external-epoll mode on the daemon's loop, with
+ * optional TLS, a bearer token for changes, and limits on requests. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -13,12 +14,15 @@
 #include "err.h"
 #include "util.h"
 
-/* Requests are small (no uploads yet): anything larger is refused. */
-#define HTTP_MAX_BODY 65536
+/* Headers, URL and query together: MHD answers 431/413 itself beyond it. */
+#define HTTP_MAX_HEADERS 65536
+/* Certificates, keys and token files are small; larger ones are a mistake. */
+#define HTTP_MAX_SECRET_FILE (1 << 20)
 
 typedef struct HttpRoute {
     char method[8];
     char path[128];
+    bool prefix; /* path ended in '*' (stripped) */
     HttpHandler fn;
     void *arg;
 } HttpRoute;
@@ -30,6 +34,9 @@ struct HttpServer {
     int port;
     HttpRoute *routes;
     size_t nroutes, capRoutes;
+    char *token; /* NULL: no change is allowed */
+    size_t tokenLen;
+    char *tlsCert, *tlsKey; /* kept for the life of the MHD daemon */
 };
 
 void httpJsonError(HttpResponse *resp, int status, const char *reason) {
@@ -38,7 +45,7 @@ void httpJsonError(HttpResponse *resp, int status, const char *reason) {
     resp->status = status;
     resp->contentType = "application/json";
     bufFree(&resp->body);
-    bufPrintf(&resp->body, "%s\n", text);
+    bufPrintf(&resp->body, "%s\n", text ? text : "{\"error\":\"unencodable reason\"}");
     free(text);
     json_decref(o);
 }
@@ -47,13 +54,39 @@ const char *httpQuery(const HttpRequest *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int httpTokenEqual(const char *given, size_t givenLen, const char *want, size_t wantLen) {
+    /* Walk the expected token in full whatever was given, so that neither
+     * a mismatch's position nor the given length's prefix leaks through time. */
+    unsigned char diff = (unsigned char)(givenLen != wantLen);
+    for (size_t i = 0; i < wantLen; i++) {
+        unsigned char g = i < givenLen ? (unsigned char)given[i] : 0;
+        diff |= (unsigned char)(g ^ (unsigned char)want[i]);
+    }
+    return diff == 0;
+}
+
+static bool isReadMethod(const char *method) {
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+static bool routeMatches(const HttpRoute *r, const char *path, bool prefix) {
+    if (r->prefix != prefix) return false;
+    if (!prefix) return strcmp(r->path, path) == 0;
+    return strncmp(r->path, path, strlen(r->path)) == 0;
+}
+
+/* Exact routes first, then prefix routes. HEAD is served by GET routes. */
 static const HttpRoute *findRoute(const HttpServer *s, const char *method, const char *path,
                                   bool *pathKnown) {
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     *pathKnown = false;
-    for (size_t i = 0; i < s->nroutes; i++) {
-        if (strcmp(s->routes[i].path, path) != 0) continue;
-        *pathKnown = true;
-        if (strcmp(s->routes[i].method, method) == 0) return &s->routes[i];
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->nroutes; i++) {
+            if (!routeMatches(&s->routes[i], path, pass == 1)) continue;
+            *pathKnown = true;
+            if (strcmp(s->routes[i].method, m) == 0) return &s->routes[i];
+        }
+        if (*pathKnown) return NULL;
     }
     return NULL;
 }
@@ -63,13 +96,43 @@ static enum MHD_Result sendResponse(struct MHD_Connection *conn, HttpResponse *r
     char *body = bufDetach(&r->body, &len);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", r->contentType);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control", r->cacheControl ? r->cacheControl : "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                            "img-src 'self' data:; frame-ancestors 'none'");
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"geyser\"");
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return rc;
 }
 
-static void dispatch(HttpServer *s, const HttpRequest *req, HttpResponse *resp) {
+/* 0 when the request may change things; else resp holds the refusal. */
+static int checkToken(const HttpServer *s, struct MHD_Connection *conn, HttpResponse *resp) {
+    if (!s->token) {
+        httpJsonError(resp, 403,
+                      "changes are disabled: start geyser serve with --token-file to allow them");
+        return -1;
+    }
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (!auth || strncmp(auth, "Bearer ", 7) != 0) {
+        httpJsonError(resp, 401,
+                      "this request changes state and needs an 'Authorization: "
+                      "Bearer TOKEN' header");
+        return -1;
+    }
+    const char *given = auth + 7;
+    if (!httpTokenEqual(given, strlen(given), s->token, s->tokenLen)) {
+        httpJsonError(resp, 401, "the bearer token is not the one this daemon was given");
+        return -1;
+    }
+    return 0;
+}
+
+static void dispatch(HttpServer *s, struct MHD_Connection *conn, HttpRequest *req,
+                     HttpResponse *resp) {
     bool pathKnown;
     const HttpRoute *route = findRoute(s, req->method, req->path, &pathKnown);
     if (!route) {
@@ -82,7 +145,63 @@ static void dispatch(HttpServer *s, const HttpRequest *req, HttpResponse *resp) 
         httpJsonError(resp, pathKnown ? 405 : 404, why);
         return;
     }
+    if (!isReadMethod(req->method) && checkToken(s, conn, resp) != 0) return;
+    req->rest = route->prefix ? req->path + strlen(route->path) : "";
+    errClear();
     if (route->fn(route->arg, req, resp) != 0) httpJsonError(resp, 500, errLast());
+}
+
+typedef struct ArgCheck {
+    int n;
+    const char *bad; /* the first argument over the size limit */
+} ArgCheck;
+
+static enum MHD_Result countArg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value) {
+    (void)kind;
+    ArgCheck *c = cls;
+    c->n++;
+    if (!c->bad &&
+        (strlen(key) > HTTP_MAX_ARG_VALUE || (value && strlen(value) > HTTP_MAX_ARG_VALUE)))
+        c->bad = key;
+    return MHD_YES;
+}
+
+/* The limits every request must respect before any handler sees it; 0 when
+ * it does, else resp holds the refusal. */
+static int checkLimits(struct MHD_Connection *conn, const char *url, HttpResponse *resp) {
+    char why[200];
+    if (strlen(url) > HTTP_MAX_PATH) {
+        snprintf(why, sizeof(why), "the path is longer than %d bytes", HTTP_MAX_PATH);
+        httpJsonError(resp, 414, why);
+        return -1;
+    }
+    if (url[0] != '/') {
+        httpJsonError(resp, 400, "the request target must be an absolute path");
+        return -1;
+    }
+    ArgCheck c = {0, NULL};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, countArg, &c);
+    if (c.n > HTTP_MAX_ARGS) {
+        snprintf(why, sizeof(why), "%d query arguments; at most %d are accepted", c.n,
+                 HTTP_MAX_ARGS);
+        httpJsonError(resp, 400, why);
+        return -1;
+    }
+    if (c.bad) {
+        snprintf(why, sizeof(why), "query argument '%.40s' is longer than %d bytes", c.bad,
+                 HTTP_MAX_ARG_VALUE);
+        httpJsonError(resp, 400, why);
+        return -1;
+    }
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    long n = 0;
+    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") ||
+        (cl && (parseLong(cl, &n) != 0 || n != 0))) {
+        httpJsonError(resp, 413, "request bodies are not accepted: arguments go in the query");
+        return -1;
+    }
+    return 0;
 }
 
 static enum MHD_Result onRequest(void *cls, struct MHD_Connection *conn, const char *url,
@@ -92,24 +211,13 @@ static enum MHD_Result onRequest(void *cls, struct MHD_Connection *conn, const c
     HttpServer *s = cls;
     HttpResponse resp = {.status = 200, .contentType = "application/json"};
     bufInit(&resp.body);
-    HttpRequest req = {.method = method, .path = url, .conn = conn};
-    /* No resource takes a body yet: a request that has one is answered on
-     * the first call, before its body is read, which MHD permits and which
-     * spares the server reading what it will refuse. */
-    if (*state == NULL) {
-        *state = s;
-        if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length") &&
-            !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding"))
-            return MHD_YES;
-        bool pathKnown;
-        if (findRoute(s, method, url, &pathKnown))
-            httpJsonError(&resp, 413, "request bodies are not accepted here");
-        else
-            dispatch(s, &req, &resp);
-        return sendResponse(conn, &resp);
-    }
-    *uploadSize = 0;
-    dispatch(s, &req, &resp);
+    HttpRequest req = {.method = method, .path = url, .rest = "", .conn = conn};
+    /* Every request is answered on the first call, before any body is read
+     * (MHD permits it): no resource takes a body, so there is nothing to
+     * wait for, and a client that sends an odd method or never ends its
+     * body cannot hold a connection open. */
+    (void)uploadSize, (void)state;
+    if (checkLimits(conn, url, &resp) == 0) dispatch(s, conn, &req, &resp);
     return sendResponse(conn, &resp);
 }
 
@@ -158,20 +266,90 @@ static int parseListen(const char *listen, struct sockaddr_storage *ss, socklen_
     return 0;
 }
 
-HttpServer *httpStart(Loop *loop, const char *listen) {
+/* The whole of a small file (a key, a certificate, a token), NUL-terminated. */
+static char *readSecretFile(const char *what, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ERR("cannot open the %s file '%s': %s", what, path, strerror(errno));
+        return NULL;
+    }
+    char *data = xmalloc(HTTP_MAX_SECRET_FILE + 1);
+    size_t n = fread(data, 1, HTTP_MAX_SECRET_FILE + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > HTTP_MAX_SECRET_FILE || n == 0) {
+        ERR("the %s file '%s' %s", what, path,
+            bad      ? "cannot be read"
+            : n == 0 ? "is empty"
+                     : "is larger than 1 MiB");
+        free(data);
+        return NULL;
+    }
+    data[n] = '\0';
+    return data;
+}
+
+static int loadSecrets(HttpServer *s, const HttpConfig *cfg) {
+    if (!cfg->tlsCert != !cfg->tlsKey)
+        return ERR("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+    if (cfg->tlsCert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return ERR("this libmicrohttpd was built without TLS support");
+    if (cfg->tlsCert) {
+        s->tlsCert = readSecretFile("TLS certificate", cfg->tlsCert);
+        s->tlsKey = s->tlsCert ? readSecretFile("TLS key", cfg->tlsKey) : NULL;
+        if (!s->tlsKey) return -1;
+    }
+    if (cfg->tokenFile) {
+        s->token = readSecretFile("token", cfg->tokenFile);
+        if (!s->token) return -1;
+        strTrim(s->token);
+        s->tokenLen = strlen(s->token);
+        if (s->tokenLen < 16)
+            return ERR("the token in '%s' is shorter than 16 characters: use a long random one "
+                       "(e.g. openssl rand -hex 32)",
+                       cfg->tokenFile);
+        for (size_t i = 0; i < s->tokenLen; i++)
+            if (s->token[i] <= ' ' || s->token[i] > '~')
+                return ERR("the token in '%s' has a blank or non-printable character at byte %zu",
+                           cfg->tokenFile, i + 1);
+    }
+    return 0;
+}
+
+static void freeServer(HttpServer *s) {
+    if (!s) return;
+    free(s->routes);
+    free(s->token);
+    free(s->tlsCert);
+    free(s->tlsKey);
+    free(s);
+}
+
+HttpServer *httpStart(Loop *loop, const HttpConfig *cfg) {
     struct sockaddr_storage ss;
     socklen_t len;
-    if (parseListen(listen, &ss, &len) != 0) return NULL;
+    if (parseListen(cfg->listen, &ss, &len) != 0) return NULL;
     HttpServer *s = xcalloc(1, sizeof(*s));
     s->loop = loop;
-    unsigned flags = MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    if (loadSecrets(s, cfg) != 0) {
+        freeServer(s);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                     (s->tlsCert ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls[] = {
+        {s->tlsCert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tlsCert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tlsKey},
+        {MHD_OPTION_END, 0, NULL}};
     s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, onRequest, s, MHD_OPTION_SOCK_ADDR,
                               (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, 256,
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, 128,
                               MHD_OPTION_CONNECTION_TIMEOUT, 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                              (size_t)HTTP_MAX_BODY, MHD_OPTION_END);
+                              (size_t)HTTP_MAX_HEADERS, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!s->mhd) {
-        ERR("cannot listen on %s: %s", listen, strerror(errno));
-        free(s);
+        ERR("cannot listen on %s%s: %s", cfg->listen, s->tlsCert ? " with TLS" : "",
+            errno ? strerror(errno) : "the certificate or key was refused");
+        freeServer(s);
         return NULL;
     }
     const union MHD_DaemonInfo *ep = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -180,7 +358,7 @@ HttpServer *httpStart(Loop *loop, const char *listen) {
     s->port = pi ? pi->port : 0;
     if (s->epollFd < 0 || loopWatch(loop, s->epollFd, onEpoll, s) != 0) {
         MHD_stop_daemon(s->mhd);
-        free(s);
+        freeServer(s);
         ERR("cannot watch the HTTP server's sockets");
         return NULL;
     }
@@ -195,6 +373,9 @@ int httpRoute(HttpServer *s, const char *method, const char *path, HttpHandler f
     HttpRoute *r = &s->routes[s->nroutes++];
     snprintf(r->method, sizeof(r->method), "%s", method);
     snprintf(r->path, sizeof(r->path), "%s", path);
+    size_t n = strlen(r->path);
+    r->prefix = n > 0 && r->path[n - 1] == '*';
+    if (r->prefix) r->path[n - 1] = '\0';
     r->fn = fn;
     r->arg = arg;
     return 0;
@@ -209,6 +390,5 @@ void httpStop(HttpServer *s) {
     loopUnwatch(s->loop, s->epollFd);
     loopSetBefore(s->loop, NULL, NULL);
     MHD_stop_daemon(s->mhd);
-    free(s->routes);
-    free(s);
+    freeServer(s);
 }
