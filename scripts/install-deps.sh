@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libjansson-dev                                 # JSON output
   libmicrohttpd-dev                              # the daemon's HTTP server
+  libcurl4-openssl-dev libyaml-dev               # OpenStack backend: HTTP, clouds.yaml
   curl prometheus                                # tests scrape the daemon for real
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
