@@ -494,6 +494,39 @@ static void testMalformed(void) {
     CHECK_STR_CONTAINS(errLast(), "'token'");
 }
 
+/* Answers captured from the real control plane (tests/openstack/start.sh,
+ * three fake compute hosts, four servers; token URLs replaced by @BASE@). */
+static void testRecorded(void) {
+    routesDefault();
+    routeSet("POST", "/v3/auth/tokens", 201, "real-token.json");
+    routeSet("GET", "/v2.1/os-services", 200, "real-services.json");
+    routeSet("GET", "/v2.1/os-hypervisors/detail", 200, "real-hypervisors.json");
+    routeSet("GET", "/v2.1/servers/detail", 200, "real-servers.json");
+    routeSet("GET", "/v2.1/os-migrations", 200, "real-migrations.json");
+    Cloud *c = openCloud();
+    CHECK(c != NULL);
+    if (!c) {
+        fprintf(stderr, "%s\n", errLast());
+        return;
+    }
+    CHECK(c->view.nhosts == 3);
+    for (int h = 0; h < c->view.nhosts; h++) {
+        CHECK_NEAR(c->view.hosts[h].capacity, 10, 0);
+        CHECK_NEAR(c->view.hosts[h].ramMb, 8192, 0);
+        CHECK(c->view.hosts[h].state == HOST_ON);
+    }
+    CHECK(c->view.nvms >= 4);
+    int placed = 0;
+    for (int i = 0; i < c->view.nvms; i++)
+        placed += c->view.hosts[c->view.vms[i].host].nvms > 0 && c->view.vms[i].ramMb > 0;
+    CHECK(placed == c->view.nvms);
+    char *st = NULL;
+    CHECK(osMigrationStatus(c, 0, &st) == 0);
+    CHECK(st != NULL);
+    free(st);
+    cloudClose(c);
+}
+
 /* ---- configuration ---- */
 
 static char tmpDir[256];
@@ -631,6 +664,7 @@ int main(void) {
     RUN(testEnableDisable);
     RUN(testServerErrors);
     RUN(testMalformed);
+    RUN(testRecorded);
     RUN(testCloudsYaml);
     RUN(testEnvConfig);
     MHD_stop_daemon(d);

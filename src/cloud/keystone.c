@@ -293,9 +293,10 @@ int osAuthenticate(OsSession *s) {
     char url[2048], what[2100];
     const char *base = s->cfg.authUrl;
     size_t n = strlen(base);
-    bool v3 = n >= 3 && (strcmp(base + n - 3, "/v3") == 0 || strcmp(base + n - 4, "/v3/") == 0);
-    snprintf(url, sizeof(url), "%.*s%s/auth/tokens", (int)(base[n - 1] == '/' ? n - 1 : n), base,
-             v3 ? "" : "/v3");
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    bool v3 = n >= 3 && strncmp(base + n - 3, "/v3", 3) == 0;
+    snprintf(url, sizeof(url), "%.*s%s/auth/tokens", (int)n, base, v3 ? "" : "/v3");
     snprintf(what, sizeof(what), "POST %s", url);
     json_t *body = authBody(&s->cfg);
     char *text = json_dumps(body, JSON_COMPACT);
