@@ -10,6 +10,7 @@ packages=(
   libvirt-dev                                    # the libvirt cloud backend
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   busybox-static linux-image-amd64 cpio iproute2 # real libvirt hosts and guests in tests
+  libcurl4-openssl-dev libyaml-dev               # OpenStack backend: HTTP, clouds.yaml
   curl prometheus                                # tests scrape the daemon for real
   libinih-dev                                    # meter configuration (INI)
   libcurl4-openssl-dev                           # Redfish meters

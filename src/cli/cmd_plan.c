@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "controller.h"
 #include "err.h"
+#include "openstack.h"
 #include "scenario.h"
 #include "simcloud.h"
 #include "util.h"
@@ -19,7 +20,8 @@ void cmdPlanHelp(FILE *f) {
         "    geyser plan - show the controller's next plan without acting\n\n"
         "SYNOPSIS\n"
         "    geyser plan [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
-        "                [--at SECONDS] [--json]\n\n"
+        "                [--at SECONDS] [--json]\n"
+        "    geyser plan --os-cloud NAME | --openstack [--policy SPEC] [--json]\n\n"
         "DESCRIPTION\n"
         "    Builds the cloud's present state and asks the controller for a plan, in observe\n"
         "    mode: every action is listed with the reason the policy chose it, and none is\n"
@@ -30,6 +32,9 @@ void cmdPlanHelp(FILE *f) {
         "    --hosts MIX       COUNT:TYPE[,COUNT:TYPE...]\n"
         "    --policy SPEC     consolidation policy (default: the scenario's)\n"
         "    --at SECONDS      plan on the workload as it is at this time (default 0)\n"
+        "    --os-cloud NAME   plan on this OpenStack cloud of clouds.yaml (see "
+        "docs/openstack.md)\n"
+        "    --openstack       plan on the OpenStack cloud of $OS_CLOUD or the OS_* variables\n"
         "    --json            {\"actions\": [{\"type\", \"vm\", \"host\", \"target\", \"mode\",\n"
         "                      \"reason\"}], ...}\n");
 }
@@ -64,15 +69,46 @@ static void planTable(const Controller *ctl, const CloudView *v) {
     }
 }
 
+/* Plan on a real OpenStack cloud: read its inventory, act on nothing. */
+static int planOpenStack(const char *osCloud, const char *policy, bool json) {
+    OsConfig oc;
+    CtlConfig cfg = ctlConfigDefaults();
+    int rc = osConfigLoad(&oc, osCloud);
+    Cloud *cloud = rc == 0 ? osCloudCreate(&oc) : NULL;
+    Policy *p = cloud ? policyCreate(policy ? policy : "paper", &cfg) : NULL;
+    Controller *ctl = p ? ctlCreate(p, &cfg) : NULL;
+    if (!ctl) policyFree(p);
+    rc = ctl ? ctlTick(ctl, cloud, false) : -1;
+    if (rc == 0 && json) {
+        json_t *o = planJson(ctl, &cloud->view, "openstack");
+        json_object_set_new(o, "cloud", json_string(oc.cloud ? oc.cloud : "environment"));
+        json_object_set_new(o, "hosts", json_integer(cloud->view.nhosts));
+        json_object_set_new(o, "vms", json_integer(cloud->view.nvms));
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(o);
+    } else if (rc == 0) {
+        planTable(ctl, &cloud->view);
+    } else {
+        cliError("plan");
+    }
+    ctlFree(ctl);
+    cloudClose(cloud);
+    osConfigFree(&oc);
+    return rc == 0 ? 0 : 1;
+}
+
 int cmdPlan(int argc, char **argv) {
     static const struct option opts[] = {
         {"scenario", required_argument, NULL, 'S'}, {"trace", required_argument, NULL, 'T'},
         {"hosts", required_argument, NULL, 'H'},    {"policy", required_argument, NULL, 'p'},
         {"at", required_argument, NULL, 'a'},       {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},           {"os-cloud", required_argument, NULL, 'C'},
+        {"openstack", no_argument, NULL, 'O'},      {NULL, 0, NULL, 0}};
     const char *scenario = NULL, *trace = NULL, *hosts = NULL, *policy = NULL;
     double at = 0;
-    bool json = false;
+    bool json = false, openstack = false;
+    const char *osCloud = NULL;
     optind = 1;
     opterr = 0;
     int ch, rc = 0;
@@ -87,6 +123,8 @@ int cmdPlan(int argc, char **argv) {
                 rc = ERR("--at: '%s' is not a non-negative number of seconds", optarg);
             break;
         case 'j': json = true; break;
+        case 'C': osCloud = optarg, openstack = true; break;
+        case 'O': openstack = true; break;
         case 'h': cmdPlanHelp(stdout); return 0;
         default:
             rc = ERR("unknown or incomplete option '%s'; see 'geyser plan --help'",
@@ -98,6 +136,7 @@ int cmdPlan(int argc, char **argv) {
         cliError("plan");
         return EXIT_USAGE;
     }
+    if (openstack) return planOpenStack(osCloud, policy, json);
     Scenario *sc = cliScenario(scenario, trace, hosts);
     CtlConfig cfg = ctlConfigDefaults();
     Policy *p = sc ? policyCreate(policy ? policy : sc->defaultPolicy, &cfg) : NULL;
