@@ -10,22 +10,19 @@ packages=(
   libvirt-dev                                    # the libvirt cloud backend
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   busybox-static linux-image-amd64 cpio iproute2 # real libvirt hosts and guests in tests
-  libcurl4-openssl-dev libyaml-dev               # OpenStack backend: HTTP, clouds.yaml
+  libcurl4-openssl-dev libyaml-dev               # OpenStack and Redfish (HTTP), clouds.yaml
   curl prometheus                                # tests scrape the daemon for real
   libinih-dev                                    # meter configuration (INI)
-  libcurl4-openssl-dev                           # Redfish meters
   libfreeipmi-dev                                # IPMI meters
   openipmi                                       # ipmi_sim, the BMC of the IPMI tests
   python3 openssl                                # Redfish test fixture (HTTP and TLS)
   libsqlite3-dev                                 # the embedded store
   libpq-dev postgresql                           # the PostgreSQL store and its tests
-  librsvg2-bin                                   # geyser fit --plot: SVG to PNG
+  librsvg2-bin                                   # SVG to PNG: fit, compare and migbench figures
   jq                                             # CLI tests read JSON
   cppcheck clang-format                          # static checks
   time                                           # peak RSS in benchmarks
   qemu-system-x86 linux-image-amd64 busybox-static cpio  # migbench guests (scripts/build-guest.sh)
-  librsvg2-bin                                   # migbench figures: SVG to PNG
-  librsvg2-bin                                   # PNG plots of geyser compare --plot
   openssl                                        # TLS test certificates
   nodejs chromium                                # dashboard browser tests (tests/cli/browser.sh)
 )
