@@ -100,3 +100,13 @@ void policyFree(Policy *p) {
     if (p->drv->free) p->drv->free(p->state);
     free(p);
 }
+
+void policyPowerOffEmpty(const CloudView *v, const CtlConfig *cfg, int hostsUp, Plan *out) {
+    for (int h = 0; h < v->nhosts && hostsUp - 1 >= cfg->minHostsOn; h++) {
+        const Host *host = &v->hosts[h];
+        if (host->state != HOST_ON || !host->disabledByGeyser || host->enabled) continue;
+        if (host->nvms > 0 || host->incoming > 0 || host->outgoing > 0) continue;
+        planAdd(out, ACT_POWER_OFF, h, -1, -1, "evacuated: holds no VM");
+        hostsUp--;
+    }
+}

@@ -61,6 +61,11 @@ void policyFree(Policy *p);
 /* The registry, NULL-terminated, for --help. */
 extern const PolicyDriver *const policyRegistry[];
 
+/* Shared by policies: power off every host that geyser disabled and that
+ * now holds no VM and no migration, while more than cfg->minHostsOn stay
+ * up (hostsUp counts the hosts up after the plan's other actions). */
+void policyPowerOffEmpty(const CloudView *v, const CtlConfig *cfg, int hostsUp, Plan *out);
+
 /* Parse "LOW,HIGH" fractions in [0, 1] with LOW < HIGH. */
 int policyParseThresholds(const char *args, double *low, double *high);
 

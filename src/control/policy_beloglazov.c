@@ -494,16 +494,6 @@ static int consolidate(BeloState *s, const CloudView *v, const CtlConfig *cfg, i
     return hostsUp;
 }
 
-static void powerOffEmpty(const CloudView *v, const CtlConfig *cfg, int hostsUp, Plan *out) {
-    for (int h = 0; h < v->nhosts && hostsUp - 1 >= cfg->minHostsOn; h++) {
-        const Host *host = &v->hosts[h];
-        if (host->state != HOST_ON || !host->disabledByGeyser || host->enabled) continue;
-        if (host->nvms > 0 || host->incoming > 0 || host->outgoing > 0) continue;
-        planAdd(out, ACT_POWER_OFF, h, -1, -1, "evacuated: holds no VM");
-        hostsUp--;
-    }
-}
-
 static int beloPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan *out) {
     BeloState *s = state;
     beloResize(s, v);
@@ -527,7 +517,7 @@ static int beloPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan 
         return 0;
     }
     if (cfg->allowMigrate) hostsUp = consolidate(s, v, cfg, hostsUp, budget, out);
-    if (cfg->allowPowerOff) powerOffEmpty(v, cfg, hostsUp, out);
+    if (cfg->allowPowerOff) policyPowerOffEmpty(v, cfg, hostsUp, out);
     return 0;
 }
 
