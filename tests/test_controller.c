@@ -282,11 +282,47 @@ static void testWakeWhenLoadReturns(void) {
     workloadFree(wl);
 }
 
+/* An overloaded host whose VMs fit nowhere although the up capacity covers
+ * the need: the policy wakes a host, and says why without the contradiction
+ * "capacity short: 2000 of 1750 needed" it once printed. */
+static void testWakeReasonWhenVmsFindNoRoom(void) {
+    Workload *wl = workloadConstant(3, 4, 60, 0.5);
+    SimHostSpec hs[3] = {{"h0", &T}, {"h1", &T}, {"h2", &T}};
+    SimVmSpec vs[3] = {
+        {.name = "a", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 0, .host = 0},
+        {.name = "b", .vcpus = 1, .cpu = 800, .ramMb = 100, .series = 1, .host = 0},
+        {.name = "c", .vcpus = 1, .cpu = 1000, .ramMb = 100, .series = 2, .host = 1}};
+    Cloud *c = simCloudCreate(hs, 3, vs, 3, wl, NULL);
+    CHECK(c->drv->setEnabled(c, 2, false, "test: geyser drained it") == 0);
+    c->view.hosts[2].disabledByGeyser = true;
+    CHECK(c->drv->powerOff(c, 2) == 0);
+    simAdvance(c, 60);
+    simSetTime(c, 60);
+    CHECK(c->view.hosts[2].state == HOST_OFF);
+    CtlConfig cfg = ctlConfigDefaults();
+    cfg.cooldownS = 0;
+    Controller *ctl = ctlCreate(policyCreate("paper:0.2,0.8", &cfg), &cfg);
+    CHECK(ctlTick(ctl, c, false) == 0);
+    int wakes = 0;
+    for (size_t i = 0; i < ctl->plan.n; i++) {
+        const Action *a = &ctl->plan.actions[i];
+        if (a->type != ACT_POWER_ON) continue;
+        wakes++;
+        CHECK(a->host == 2);
+        CHECK_STR_CONTAINS(a->reason, "found no room");
+    }
+    CHECK(wakes == 1);
+    ctlFree(ctl);
+    cloudClose(c);
+    workloadFree(wl);
+}
+
 int main(void) {
     T = fixtureType();
     RUN(testUnsafePlanIsRefused);
     RUN(testObserveModeDoesNothing);
     RUN(testWakeWhenLoadReturns);
+    RUN(testWakeReasonWhenVmsFindNoRoom);
     RUN(testRandomizedInvariants);
     return testSummary("test_controller");
 }

@@ -18,6 +18,7 @@
  * threshold; the paper's "targets between low and high" is the state this
  * converges to, not a precondition (with every host under the low threshold,
  * as in a freshly spread cloud, a strict reading would never consolidate). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +248,17 @@ static int cmpEfficiency(const void *a, const void *b, void *arg) {
     return ex < ey ? -1 : ex > ey ? 1 : (*(const int *)a - *(const int *)b);
 }
 
+/* Why a host comes back: capacity short of the need, or (urgent) VMs of an
+ * overloaded host that found no room although the total would suffice - the
+ * case where "have of need" would read as a contradiction. */
+static void capacityReason(char *buf, size_t n, double have, double need) {
+    if (have < need)
+        snprintf(buf, n, "capacity short: %.0f of %.0f needed", have, need);
+    else
+        snprintf(buf, n, "VMs leaving an overloaded host found no room (capacity %.0f, need %.0f)",
+                 have, need);
+}
+
 /* Step 2: bring capacity back until it covers need (and at least one host
  * when VMs found no place). */
 static void addCapacity(PaperState *s, const CloudView *v, double have, double need, bool urgent,
@@ -254,7 +266,9 @@ static void addCapacity(PaperState *s, const CloudView *v, double have, double n
     for (int h = 0; h < v->nhosts && (have < need || urgent); h++) {
         const Host *host = &v->hosts[h];
         if (host->state != HOST_ON || !host->disabledByGeyser || host->failed) continue;
-        planAdd(out, ACT_ENABLE, h, -1, -1, "capacity short: %.0f of %.0f needed", have, need);
+        char why[128];
+        capacityReason(why, sizeof why, have, need);
+        planAdd(out, ACT_ENABLE, h, -1, -1, "%s", why);
         have += host->capacity;
         urgent = false;
     }
@@ -267,7 +281,9 @@ static void addCapacity(PaperState *s, const CloudView *v, double have, double n
     qsort_r(s->order, (size_t)n, sizeof(int), cmpEfficiency, (void *)v);
     for (int k = 0; k < n && (have < need || urgent); k++) {
         int h = s->order[k];
-        planAdd(out, ACT_POWER_ON, h, -1, -1, "capacity short: %.0f of %.0f needed", have, need);
+        char why[128];
+        capacityReason(why, sizeof why, have, need);
+        planAdd(out, ACT_POWER_ON, h, -1, -1, "%s", why);
         if (v->hosts[h].disabledByGeyser)
             planAdd(out, ACT_ENABLE, h, -1, -1, "woken to add capacity");
         have += v->hosts[h].capacity;
