@@ -1,6 +1,7 @@
 /* buf.c - growable text buffer. */
 #include "buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,4 +46,42 @@ char *bufDetach(Buf *b, size_t *len) {
     if (len) *len = b->len;
     bufInit(b);
     return d;
+}
+
+void bufAppendFixed(Buf *b, double x, int decimals) {
+    static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (!isfinite(x)) {
+        bufAppend(b, "null", 4);
+        return;
+    }
+    if (decimals < 0) decimals = 0;
+    if (decimals > 9) decimals = 9;
+    double scaled = fabs(x) * pow10[decimals];
+    if (scaled >= 9e15) { /* beyond exact integers in a double */
+        bufPrintf(b, "%.17g", x);
+        return;
+    }
+    unsigned long long v = (unsigned long long)llround(scaled);
+    unsigned long long ipart = v / (unsigned long long)pow10[decimals];
+    unsigned long long fpart = v % (unsigned long long)pow10[decimals];
+    char tmp[48];
+    char *end = tmp + sizeof(tmp), *p = end;
+    int digits = decimals;
+    while (digits > 0 && fpart % 10 == 0) { /* drop trailing zeros */
+        fpart /= 10;
+        digits--;
+    }
+    if (digits > 0) {
+        for (int i = 0; i < digits; i++) {
+            *--p = (char)('0' + fpart % 10);
+            fpart /= 10;
+        }
+        *--p = '.';
+    }
+    do {
+        *--p = (char)('0' + ipart % 10);
+        ipart /= 10;
+    } while (ipart);
+    if (x < 0 && v != 0) *--p = '-';
+    bufAppend(b, p, (size_t)(end - p));
 }
