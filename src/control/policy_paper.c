@@ -213,7 +213,7 @@ static int relieveOverloads(PaperState *s, const CloudView *v, const CtlConfig *
             moveLoad(s, v, cfg, &v->vms[i], h, t);
             s->role[t] = ROLE_RECEIVER;
             planAdd(out, ACT_MIGRATE, h, i, t,
-                    "host %s at %.0f%% is above the high threshold %.0f%%", host->name,
+                    "host %s at %.1f%% is above the high threshold %.0f%%", host->name,
                     100 * (s->demand[h] + vmDemand(&v->vms[i])) / host->capacity, 100 * cfg->high);
             (*budget)--;
         }
