@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actuator.h"
 #include "buf.h"
+#include "cloudpower.h"
 #include "err.h"
 #include "keystone.h"
 #include "openstack.h"
@@ -38,6 +40,7 @@ static int minValidToken;      /* tokens with a lower serial are refused (401) *
 static long tokenLifeS = 3600; /* expires_at of new tokens, from now */
 static char lastBody[8192];    /* the last request body */
 static char lastPath[512];
+static char tmpDir[256];
 
 static char *readData(const char *name) {
     char path[512];
@@ -431,11 +434,101 @@ static void testEnableDisable(void) {
     CHECK(c->drv->setEnabled(c, 2, false, NULL) == -1);
     CHECK_STR_CONTAINS(errLast(), "service.status");
     CHECK(c->drv->powerOn(c, 1) == -1);
-    CHECK_STR_CONTAINS(errLast(), "no power actuator configured for host compute2");
+    CHECK_STR_CONTAINS(errLast(), "host compute2 has no power actuator: it cannot be powered on");
     CHECK(c->drv->powerOff(c, 3) == -1);
-    CHECK_STR_CONTAINS(errLast(), "no power actuator configured for host compute4");
-    CHECK(c->drv->powerOff(c, 0) == -1);
-    CHECK_STR_CONTAINS(errLast(), "holds 3 server(s)");
+    CHECK_STR_CONTAINS(errLast(), "host compute4 has no power actuator: it cannot be powered off");
+    cloudClose(c);
+}
+
+/* An exec actuator whose power state is a file in tmpDir. */
+static PowerActuator *fileActuator(const char *name) {
+    char on[600], off[600], status[600];
+    snprintf(on, sizeof(on), "echo on > %s/%s", tmpDir, name);
+    snprintf(off, sizeof(off), "echo off > %s/%s", tmpDir, name);
+    snprintf(status, sizeof(status), "cat %s/%s", tmpDir, name);
+    ActuatorKey keys[] = {{"on", on, 1}, {"off", off, 2}, {"status", status, 3}};
+    return actuatorCreate("exec", keys, 3, name);
+}
+
+static void refreshWhile(Cloud *c, int h, HostPowerState st, int times) {
+    for (int k = 0; k < times && c->view.hosts[h].state == st; k++) {
+        usleep(20000);
+        CHECK(cloudRefresh(c) == 0);
+    }
+}
+
+/* Power-off re-reads the host's servers and the hypervisor's running_vms
+ * right before the command; power-on waits for a heartbeat newer than the
+ * command, since Nova reports a dead service up for service_down_time. */
+static void testPower(void) {
+    routesDefault();
+    Cloud *c = openCloud();
+    CHECK(c != NULL);
+    if (!c) return;
+    Host *h2 = &c->view.hosts[1]; /* compute2: no server in the view, running_vms 0 */
+    CHECK(c->drv->powerOff(c, 1) != 0);
+    CHECK_STR_CONTAINS(errLast(), "host compute2 has no power actuator: it cannot be powered off");
+    char path[600];
+    snprintf(path, sizeof(path), "%s/c2", tmpDir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("on\n", f);
+        fclose(f);
+    }
+    CHECK(cloudAttachPower(c, 1, fileActuator("c2")) == 0);
+    PowerOpConfig cfg = {.bmcTimeoutS = 1, .serviceTimeoutS = 0.3, .maxAttempts = 2};
+    CHECK(cloudSetPowerConfig(c, &cfg) == 0);
+
+    /* A server placed there since the last refresh. */
+    routeSet("GET", "/v2.1/servers", 200, "servers-host.json");
+    CHECK(c->drv->powerOff(c, 1) != 0);
+    CHECK_STR_CONTAINS(errLast(), "refusing to power off host compute2: the cloud reports 1");
+    CHECK(hits("GET", "/v2.1/servers") == 1);
+    /* The server list is empty but the hypervisor still runs one. */
+    routeSet("GET", "/v2.1/servers", 200, "servers-none.json");
+    routeSet("GET", "/v2.1/os-hypervisors/detail", 200, "hypervisors-busy.json");
+    CHECK(c->drv->powerOff(c, 1) != 0);
+    CHECK_STR_CONTAINS(errLast(), "the cloud reports 1 instance(s)");
+    /* Nova cannot answer: no power-off without a fresh count. */
+    routeSet("GET", "/v2.1/servers", 500, "fault.json");
+    CHECK(c->drv->powerOff(c, 1) != 0);
+    CHECK_STR_CONTAINS(errLast(), "refusing to power off host compute2: cannot re-read");
+    /* compute1 holds servers in the view: refused before asking. */
+    CHECK(cloudAttachPower(c, 0, fileActuator("c1")) == 0);
+    CHECK(c->drv->powerOff(c, 0) != 0);
+    CHECK_STR_CONTAINS(errLast(), "it holds 3 VM(s)");
+    f = fopen(path, "r");
+    char buf[16] = "";
+    if (f) {
+        CHECK(fgets(buf, sizeof(buf), f) != NULL);
+        fclose(f);
+    }
+    CHECK(strcmp(buf, "on\n") == 0); /* the actuator was never called */
+
+    routeSet("GET", "/v2.1/servers", 200, "servers-none.json");
+    routeSet("GET", "/v2.1/os-hypervisors/detail", 200, "hypervisors.json");
+    CHECK(c->drv->powerOff(c, 1) == 0);
+    CHECK(h2->state == HOST_SHUTTING_DOWN);
+    refreshWhile(c, 1, HOST_SHUTTING_DOWN, 50);
+    CHECK(h2->state == HOST_OFF); /* though Nova still says up */
+
+    /* On: the BMC says on at once, but the heartbeat is the old one. */
+    CHECK(c->drv->powerOn(c, 1) == 0);
+    CHECK(h2->state == HOST_BOOTING);
+    CHECK(cloudRefresh(c) == 0 && cloudRefresh(c) == 0);
+    CHECK(h2->state == HOST_BOOTING && cloudPowerState(c, 1) == POWEROP_WAIT_SERVICE);
+    routeSet("GET", "/v2.1/os-services", 200, "services-beat.json");
+    refreshWhile(c, 1, HOST_BOOTING, 50);
+    CHECK(h2->state == HOST_ON && !h2->failed);
+
+    /* Off again, then a power-on whose service never reports: failed. */
+    CHECK(c->drv->powerOff(c, 1) == 0);
+    refreshWhile(c, 1, HOST_SHUTTING_DOWN, 50);
+    CHECK(h2->state == HOST_OFF);
+    CHECK(c->drv->powerOn(c, 1) == 0);
+    refreshWhile(c, 1, HOST_BOOTING, 200);
+    CHECK(h2->state == HOST_OFF && h2->failed);
+    CHECK_STR_CONTAINS(cloudPowerError(c, 1), "did not come up in time after 2 attempt");
     cloudClose(c);
 }
 
@@ -528,8 +621,6 @@ static void testRecorded(void) {
 }
 
 /* ---- configuration ---- */
-
-static char tmpDir[256];
 
 static void writeFile(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
@@ -662,6 +753,7 @@ int main(void) {
     RUN(testUtilProvider);
     RUN(testMigrate);
     RUN(testEnableDisable);
+    RUN(testPower);
     RUN(testServerErrors);
     RUN(testMalformed);
     RUN(testRecorded);

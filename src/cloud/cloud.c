@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloudpower.h"
 #include "err.h"
 
 double hostUtilFormula(const double *uVm, const double *cpuVm, int n, double cpuHost,
@@ -69,6 +70,14 @@ void cloudViewRelease(CloudView *v) {
     v->nhosts = v->nvms = 0;
 }
 
+int cloudHostIndex(const Cloud *c, const char *name) {
+    for (int h = 0; h < c->view.nhosts; h++)
+        if (strcmp(c->view.hosts[h].name, name) == 0) return h;
+    return -1;
+}
+
 void cloudClose(Cloud *c) {
-    if (c && c->drv && c->drv->close) c->drv->close(c);
+    if (!c) return;
+    cloudPowerFree(c); /* before the backend frees c */
+    if (c->drv && c->drv->close) c->drv->close(c);
 }

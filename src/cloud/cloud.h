@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 
+#include "powerop.h"
 #include "servertype.h"
 
 typedef enum {
@@ -90,12 +91,17 @@ typedef struct CloudDriver {
     /* Must refuse a host that holds any VM: the last line of defence. */
     int (*powerOff)(Cloud *c, int host);
     void (*close)(Cloud *c);
+    /* Drives real hosts, so power goes through attached actuators
+     * (cloudAttachPower); false for the simulated cloud, which simulates
+     * power itself. */
+    bool actuators;
 } CloudDriver;
 
 struct Cloud {
     const CloudDriver *drv;
     CloudView view;
     void *priv;
+    struct CloudPower *power; /* actuators and operations (cloudpower.c) */
 };
 
 /* Utilization of a host: demand / capacity, capped at 1. */
@@ -120,6 +126,25 @@ static inline int cloudRefresh(Cloud *c) {
     return c->drv->refresh(c);
 }
 void cloudClose(Cloud *c);
+
+/* The index of the host named name, or -1. */
+int cloudHostIndex(const Cloud *c, const char *name);
+
+/* Attach a power actuator to a host of a backend that drives real hosts
+ * (libvirt, OpenStack); the simulated cloud refuses, it simulates power
+ * itself. The cloud owns a from this call on, also when the call fails (a
+ * is then freed at once); it is freed by cloudClose(). An actuator attached
+ * before is replaced, unless an operation is in progress on the host.
+ * Without an actuator, powerOn/powerOff fail with an error naming the host. */
+int cloudAttachPower(Cloud *c, int host, PowerActuator *a);
+/* Timeouts, attempts and soft-off first, for every host of c (default:
+ * powerOpDefaults()). */
+int cloudSetPowerConfig(Cloud *c, const PowerOpConfig *cfg);
+bool cloudHasPower(const Cloud *c, int host);
+/* The state of the host's last power operation (POWEROP_IDLE if none) and,
+ * when it failed, why (else NULL). */
+PowerOpState cloudPowerState(const Cloud *c, int host);
+const char *cloudPowerError(const Cloud *c, int host);
 
 /* Free what a view owns (host and VM names, projects, the arrays): for
  * backends' close(). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloudpower.h"
 #include "err.h"
 #include "util.h"
 
@@ -69,10 +70,15 @@ static void quietErrors(void *data, virErrorPtr err) {
 
 static void connectHost(LvCloud *s, int h) {
     LvHost *host = &s->hosts[h];
-    if (host->conn && virConnectIsAlive(host->conn) == 1) return;
+    Host *view = &s->base.view.hosts[h];
+    if (host->conn && virConnectIsAlive(host->conn) == 1) {
+        /* A power operation may have shown it otherwise (cloudpower.c). */
+        if (view->state != HOST_ON) view->stateSince = s->base.view.now;
+        view->state = HOST_ON;
+        return;
+    }
     if (host->conn) virConnectClose(host->conn);
     host->conn = virConnectOpen(host->spec.uri);
-    Host *view = &s->base.view.hosts[h];
     HostPowerState st = host->conn ? HOST_ON : HOST_OFF;
     /* Found at start-up, a host has been in its state for a long while. */
     if (view->state != st) view->stateSince = host->contacted ? s->base.view.now : -1e12;
@@ -250,6 +256,11 @@ static void deriveHosts(LvCloud *s) {
     }
 }
 
+/* Up means its libvirt daemon answers (refresh has just tried). */
+static bool lvAlive(Cloud *c, int h) {
+    return lv(c)->hosts[h].conn != NULL;
+}
+
 static int lvRefresh(Cloud *c) {
     LvCloud *s = lv(c);
     CloudView *v = &c->view;
@@ -266,6 +277,7 @@ static int lvRefresh(Cloud *c) {
     /* A VM no host reports any more has gone (deleted, or shut off). */
     for (int i = v->nvms - 1; i >= 0; i--)
         if (!s->vms[i].seen && v->vms[i].target < 0) dropVm(s, i);
+    cloudPowerStep(c, lvAlive);
     deriveHosts(s);
     if (up == 0)
         return ERR("no libvirt host answers (first: %s): %s", s->hosts[0].spec.uri, lvError());
@@ -352,9 +364,29 @@ static int lvSetEnabled(Cloud *c, int h, bool enabled, const char *reason) {
     return 0;
 }
 
-static int lvNoPower(Cloud *c, int h) {
-    return ERR("no power actuator is configured for host %s",
-               h >= 0 && h < c->view.nhosts ? c->view.hosts[h].name : "?");
+/* Running domains on host h, listed afresh on its URI. */
+static int lvCountDomains(Cloud *c, int h, int *n) {
+    LvCloud *s = lv(c);
+    connectHost(s, h);
+    if (!s->hosts[h].conn)
+        return ERR("libvirt host %s (%s) does not answer: %s", c->view.hosts[h].name,
+                   s->hosts[h].spec.uri, lvError());
+    virDomainPtr *doms = NULL;
+    int k = virConnectListAllDomains(s->hosts[h].conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    if (k < 0) return ERR("listing the domains of %s: %s", s->hosts[h].spec.uri, lvError());
+    for (int i = 0; i < k; i++)
+        virDomainFree(doms[i]);
+    free(doms);
+    *n = k;
+    return 0;
+}
+
+static int lvPowerOff(Cloud *c, int h) {
+    return cloudPowerOff(c, h, lvCountDomains);
+}
+
+static int lvPowerOn(Cloud *c, int h) {
+    return cloudPowerOn(c, h);
 }
 
 static void lvClose(Cloud *c) {
@@ -377,9 +409,10 @@ static const CloudDriver libvirtDriver = {
     .refresh = lvRefresh,
     .migrate = lvMigrate,
     .setEnabled = lvSetEnabled,
-    .powerOn = lvNoPower,
-    .powerOff = lvNoPower,
+    .powerOn = lvPowerOn,
+    .powerOff = lvPowerOff,
     .close = lvClose,
+    .actuators = true,
 };
 
 long libvirtCloudPostcopySwitches(const Cloud *c) {

@@ -10,10 +10,12 @@
  * refresh() reads their outcome from the server and /os-migrations. */
 #include "openstack.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloudpower.h"
 #include "err.h"
 #include "util.h"
 
@@ -22,7 +24,10 @@
 typedef struct OsCloud {
     Cloud base;
     OsSession *sess;
-    char **hostSvc; /* compute service UUID per host */
+    char **hostSvc;  /* compute service UUID per host */
+    bool *svcUp;     /* Nova's own "up" for the service, before power overrides */
+    char **beat;     /* the service's updated_at (its last heartbeat) */
+    char **beatAtOn; /* the heartbeat when geyser sent power-on */
     size_t capHosts;
     char **vmId; /* server UUID per VM */
     bool *vmGone;
@@ -95,11 +100,16 @@ static int hostAdd(OsCloud *o, const char *name) {
     CloudView *v = &o->base.view;
     growArray((void **)&v->hosts, sizeof(Host), &o->capHosts, (size_t)v->nhosts + 1);
     o->hostSvc = xrealloc(o->hostSvc, o->capHosts * sizeof(char *));
+    o->svcUp = xrealloc(o->svcUp, o->capHosts * sizeof(bool));
+    o->beat = xrealloc(o->beat, o->capHosts * sizeof(char *));
+    o->beatAtOn = xrealloc(o->beatAtOn, o->capHosts * sizeof(char *));
     int h = v->nhosts++;
     memset(&v->hosts[h], 0, sizeof(Host));
     v->hosts[h].name = xstrdup(name);
     v->hosts[h].stateSince = v->now;
     o->hostSvc[h] = NULL;
+    o->svcUp[h] = false;
+    o->beat[h] = o->beatAtOn[h] = NULL;
     return h;
 }
 
@@ -128,7 +138,11 @@ static int readServices(OsCloud *o) {
         hp->enabled = strcmp(status, "enabled") == 0;
         hp->disabledByGeyser =
             !hp->enabled && reason && strStartsWith(reason, OS_GEYSER_REASON_PREFIX);
-        HostPowerState st = strcmp(state, "up") == 0 ? HOST_ON : HOST_OFF;
+        const char *beat = json_string_value(json_object_get(s, "updated_at"));
+        free(o->beat[h]);
+        o->beat[h] = beat ? xstrdup(beat) : NULL;
+        o->svcUp[h] = strcmp(state, "up") == 0;
+        HostPowerState st = o->svcUp[h] ? HOST_ON : HOST_OFF;
         if (st != hp->state) hp->stateSince = o->base.view.now;
         hp->state = st;
     }
@@ -265,10 +279,58 @@ static void derive(OsCloud *o) {
     }
 }
 
+/* ---- power (cloudpower.c does the rest) ---- */
+
+/* Up after a power-on: Nova says up and the service has sent a heartbeat
+ * since the command. Nova alone would not do: it reports a dead service up
+ * until service_down_time has passed since its last heartbeat. */
+static bool osAlive(Cloud *c, int h) {
+    OsCloud *o = osc(c);
+    if (!o->svcUp[h] || !o->beat[h]) return false;
+    return !o->beatAtOn[h] || strcmp(o->beat[h], o->beatAtOn[h]) != 0;
+}
+
+/* Servers of any project on the host (any state), and the hypervisor's own
+ * count of running VMs where the microversion still reports it; the larger. */
+static int osCountInstances(Cloud *c, int h, int *n) {
+    OsCloud *o = osc(c);
+    const char *name = c->view.hosts[h].name;
+    char *esc = curl_easy_escape(NULL, name, 0);
+    char path[512];
+    snprintf(path, sizeof(path), "/servers?all_tenants=1&host=%s", esc ? esc : name);
+    curl_free(esc);
+    json_t *root = NULL;
+    if (osRequest(o->sess, "compute", "GET", path, MV, NULL, NULL, &root) != 0) return -1;
+    char what[600];
+    snprintf(what, sizeof(what), "GET %s", path);
+    json_t *list = listOf(root, "servers", what);
+    int servers = list ? (int)json_array_size(list) : -1;
+    json_decref(root);
+    if (servers < 0) return -1;
+    root = NULL;
+    if (osRequest(o->sess, "compute", "GET", "/os-hypervisors/detail", MV, NULL, NULL, &root) != 0)
+        return -1;
+    list = listOf(root, "hypervisors", "GET /os-hypervisors/detail");
+    int running = 0;
+    json_t *hv;
+    size_t i;
+    json_array_foreach(list, i, hv) {
+        const char *hn = json_string_value(json_object_get(json_object_get(hv, "service"), "host"));
+        json_t *rv = json_object_get(hv, "running_vms");
+        if (hn && strcmp(hn, name) == 0 && json_is_integer(rv))
+            running += (int)json_integer_value(rv);
+    }
+    json_decref(root);
+    if (!list) return -1;
+    *n = servers > running ? servers : running;
+    return 0;
+}
+
 static int osRefresh(Cloud *c) {
     OsCloud *o = osc(c);
     c->view.now = nowMonotonic() - o->t0;
     if (readServices(o) != 0 || readHypervisors(o) != 0 || readServers(o) != 0) return -1;
+    cloudPowerStep(c, osAlive);
     derive(o);
     return 0;
 }
@@ -329,16 +391,16 @@ static int osSetEnabled(Cloud *c, int h, bool enabled, const char *reason) {
 }
 
 static int osPowerOn(Cloud *c, int h) {
-    if (h < 0 || h >= c->view.nhosts) return ERR("no host with index %d", h);
-    return ERR("no power actuator configured for host %s", c->view.hosts[h].name);
+    OsCloud *o = osc(c);
+    if (h >= 0 && h < c->view.nhosts) {
+        free(o->beatAtOn[h]);
+        o->beatAtOn[h] = o->beat[h] ? xstrdup(o->beat[h]) : NULL;
+    }
+    return cloudPowerOn(c, h);
 }
 
 static int osPowerOff(Cloud *c, int h) {
-    if (h < 0 || h >= c->view.nhosts) return ERR("no host with index %d", h);
-    if (c->view.hosts[h].nvms > 0)
-        return ERR("host %s holds %d server(s): it cannot be powered off", c->view.hosts[h].name,
-                   c->view.hosts[h].nvms);
-    return ERR("no power actuator configured for host %s", c->view.hosts[h].name);
+    return cloudPowerOff(c, h, osCountInstances);
 }
 
 int osMigrationStatus(Cloud *c, int vm, char **status) {
@@ -427,6 +489,8 @@ static void osClose(Cloud *c) {
     for (int h = 0; h < c->view.nhosts; h++) {
         free(c->view.hosts[h].name);
         free(o->hostSvc[h]);
+        free(o->beat[h]);
+        free(o->beatAtOn[h]);
     }
     for (int i = 0; i < c->view.nvms; i++) {
         free(c->view.vms[i].name);
@@ -435,6 +499,9 @@ static void osClose(Cloud *c) {
     free(c->view.hosts);
     free(c->view.vms);
     free(o->hostSvc);
+    free(o->svcUp);
+    free(o->beat);
+    free(o->beatAtOn);
     free(o->vmId);
     free(o->vmGone);
     osSessionFree(o->sess);
@@ -449,6 +516,7 @@ static const CloudDriver osDriver = {
     .powerOn = osPowerOn,
     .powerOff = osPowerOff,
     .close = osClose,
+    .actuators = true,
 };
 
 Cloud *osCloudCreate(const OsConfig *cfg) {

@@ -23,7 +23,8 @@ static PowerOpState fail(PowerOp *op, const char *why) {
 
 static PowerOpState send(PowerOp *op, PowerActuator *a, double now, const PowerOpConfig *cfg) {
     op->attempts++;
-    int rc = op->on ? actuatorOn(a) : actuatorOff(a, false);
+    bool soft = !op->on && cfg->softOffFirst && op->attempts == 1;
+    int rc = op->on ? actuatorOn(a) : actuatorOff(a, soft);
     op->sendFailed = rc != 0;
     if (rc != 0) {
         if (op->attempts >= cfg->maxAttempts) return fail(op, errLast());

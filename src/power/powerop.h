@@ -30,6 +30,7 @@ typedef struct PowerOpConfig {
     double bmcTimeoutS;     /* for the BMC to report the new state (default 60) */
     double serviceTimeoutS; /* for the host's service to come up (default 600) */
     int maxAttempts;        /* sends before giving up (default 3) */
+    bool softOffFirst;      /* first power-off asks the OS (ACPI soft-off); resends cut power */
 } PowerOpConfig;
 
 typedef struct PowerOp {
