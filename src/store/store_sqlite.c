@@ -39,7 +39,13 @@ static const char *const schemaSql =
     " vcpus INTEGER NOT NULL, util REAL NOT NULL, PRIMARY KEY(vm, t)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, t REAL NOT NULL,"
     " kind TEXT NOT NULL, host TEXT, vm TEXT, detail TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS events_t ON events(t);";
+    "CREATE INDEX IF NOT EXISTS events_t ON events(t);"
+    "CREATE TABLE IF NOT EXISTS vm_energy(vm TEXT NOT NULL, t REAL NOT NULL, host TEXT NOT NULL,"
+    " project TEXT, joules REAL NOT NULL, PRIMARY KEY(vm, t)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS host_info(host TEXT PRIMARY KEY, server_type TEXT)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS meter_info(host TEXT NOT NULL, meter TEXT NOT NULL,"
+    " driver TEXT NOT NULL, source INTEGER NOT NULL, PRIMARY KEY(host, meter)) WITHOUT ROWID;";
 
 #define UPSERT_TAIL                                                                                \
     " VALUES(?,?,?,?,?,?,?) ON CONFLICT(series, bucket) DO UPDATE SET"                             \
@@ -57,6 +63,9 @@ enum {
     Q_HOST_UTIL,
     Q_VM_UTIL,
     Q_EVENT,
+    Q_VM_ENERGY,
+    Q_HOST_INFO,
+    Q_METER_INFO,
     Q_COUNT
 };
 
@@ -70,6 +79,12 @@ static const char *const querySql[Q_COUNT] = {
     [Q_HOST_UTIL] = "INSERT INTO host_util(host, t, util) VALUES(?,?,?)",
     [Q_VM_UTIL] = "INSERT INTO vm_util(vm, t, host, vcpus, util) VALUES(?,?,?,?,?)",
     [Q_EVENT] = "INSERT INTO events(t, kind, host, vm, detail) VALUES(?,?,?,?,?)",
+    [Q_VM_ENERGY] = "INSERT INTO vm_energy(vm, t, host, project, joules) VALUES(?,?,?,?,?)",
+    [Q_HOST_INFO] = "INSERT INTO host_info(host, server_type) VALUES(?,?)"
+                    " ON CONFLICT(host) DO UPDATE SET server_type = excluded.server_type",
+    [Q_METER_INFO] = "INSERT INTO meter_info(host, meter, driver, source) VALUES(?,?,?,?)"
+                     " ON CONFLICT(host, meter) DO UPDATE SET driver = excluded.driver,"
+                     " source = excluded.source",
 };
 
 typedef struct SqliteDb {
@@ -268,6 +283,53 @@ static int sqliteWriteEvents(void *p, const StoreEvent *e, size_t n) {
     return finish(d, rc);
 }
 
+static int sqliteWriteVmEnergy(void *p, const VmEnergySample *s, size_t n) {
+    SqliteDb *d = p;
+    sqlite3_stmt *q = d->q[Q_VM_ENERGY];
+    if (begin(d) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sqlite3_bind_text(q, 1, s[i].vm, -1, SQLITE_STATIC);
+        sqlite3_bind_double(q, 2, s[i].t);
+        sqlite3_bind_text(q, 3, s[i].host, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, s[i].project && *s[i].project ? s[i].project : NULL, -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_double(q, 5, s[i].joules);
+        rc = step(d, q, "inserting a VM energy sample");
+        if (rc < 0) errPrefix("VM energy sample %zu (vm %s, time %.3f)", i, s[i].vm, s[i].t);
+    }
+    return finish(d, rc);
+}
+
+static int sqliteDescribeHosts(void *p, const HostInfo *h, size_t n) {
+    SqliteDb *d = p;
+    sqlite3_stmt *q = d->q[Q_HOST_INFO];
+    if (begin(d) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sqlite3_bind_text(q, 1, h[i].host, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, h[i].serverType && *h[i].serverType ? h[i].serverType : NULL, -1,
+                          SQLITE_STATIC);
+        rc = step(d, q, "recording a host");
+    }
+    return finish(d, rc);
+}
+
+static int sqliteDescribeMeters(void *p, const MeterInfo *m, size_t n) {
+    SqliteDb *d = p;
+    sqlite3_stmt *q = d->q[Q_METER_INFO];
+    if (begin(d) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sqlite3_bind_text(q, 1, m[i].host, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, m[i].meter, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, m[i].driver, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 4, (int)m[i].source);
+        rc = step(d, q, "recording a meter");
+    }
+    return finish(d, rc);
+}
+
 static int deleteBefore(SqliteDb *d, const char *sql, double before, long *deleted) {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(d->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -287,6 +349,7 @@ static int sqliteRetain(void *p, double before, long *deleted) {
     int rc = deleteBefore(d, "DELETE FROM power WHERE t < ?", before, deleted);
     if (rc == 0) rc = deleteBefore(d, "DELETE FROM host_util WHERE t < ?", before, deleted);
     if (rc == 0) rc = deleteBefore(d, "DELETE FROM vm_util WHERE t < ?", before, deleted);
+    if (rc == 0) rc = deleteBefore(d, "DELETE FROM vm_energy WHERE t < ?", before, deleted);
     return finish(d, rc);
 }
 
@@ -384,6 +447,48 @@ static int sqliteEnergy(void *p, double from, double to, HostEnergy **out, size_
     return dbErr(d, "reading energy totals");
 }
 
+/* Every scan returns host, name, text, t, value, count, source (store.h). */
+static const char *const scanSql[STORE_TABLES] = {
+    [STORE_POWER] = "SELECT s.host, s.meter, NULL, p.t, p.watts, 0, p.source FROM power p"
+                    " JOIN series s ON s.id = p.series WHERE p.t >= ?1 AND p.t < ?2"
+                    " ORDER BY s.host, s.meter, p.t",
+    [STORE_HOST_UTIL] = "SELECT host, NULL, NULL, t, util, 0, 0 FROM host_util"
+                        " WHERE t >= ?1 AND t < ?2 ORDER BY host, t",
+    [STORE_VM_UTIL] = "SELECT host, vm, NULL, t, util, vcpus, 0 FROM vm_util"
+                      " WHERE t >= ?1 AND t < ?2 ORDER BY host, vm, t",
+    [STORE_VM_ENERGY] = "SELECT host, vm, project, t, joules, 0, 0 FROM vm_energy"
+                        " WHERE t >= ?1 AND t < ?2 ORDER BY host, vm, t",
+    [STORE_HOSTS] = "SELECT host, NULL, server_type, 0, 0, 0, 0 FROM host_info"
+                    " WHERE ?1 <= ?2 ORDER BY host",
+    [STORE_METERS] = "SELECT host, meter, driver, 0, 0, 0, source FROM meter_info"
+                     " WHERE ?1 <= ?2 ORDER BY host, meter",
+    [STORE_EVENTS] = "SELECT host, vm, kind, t, 0, 0, 0 FROM events WHERE t >= ?1 AND t < ?2"
+                     " ORDER BY host, vm, t",
+};
+
+static int sqliteScan(void *p, StoreTable table, double from, double to, StoreRowFn fn, void *ctx) {
+    SqliteDb *d = p;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(d->db, scanSql[table], -1, &s, NULL) != SQLITE_OK)
+        return dbErr(d, "preparing a scan");
+    sqlite3_bind_double(s, 1, from);
+    sqlite3_bind_double(s, 2, to);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        StoreRow r = {.host = (const char *)sqlite3_column_text(s, 0),
+                      .name = (const char *)sqlite3_column_text(s, 1),
+                      .text = (const char *)sqlite3_column_text(s, 2),
+                      .t = sqlite3_column_double(s, 3),
+                      .value = sqlite3_column_double(s, 4),
+                      .count = (long)sqlite3_column_int64(s, 5),
+                      .source = (SampleSource)sqlite3_column_int(s, 6)};
+        stop = fn(ctx, &r);
+    }
+    if (!stop && rc != SQLITE_DONE) stop = dbErr(d, "scanning");
+    sqlite3_finalize(s);
+    return stop;
+}
+
 const StoreDriver storeSqliteDriver = {
     .scheme = "sqlite",
     .summary = "one SQLite file (WAL, synchronous=FULL); the embedded default",
@@ -393,6 +498,10 @@ const StoreDriver storeSqliteDriver = {
     .writeHostUtil = sqliteWriteHostUtil,
     .writeVmUtil = sqliteWriteVmUtil,
     .writeEvents = sqliteWriteEvents,
+    .writeVmEnergy = sqliteWriteVmEnergy,
+    .describeHosts = sqliteDescribeHosts,
+    .describeMeters = sqliteDescribeMeters,
+    .scan = sqliteScan,
     .retain = sqliteRetain,
     .series = sqliteSeries,
     .energy = sqliteEnergy,
