@@ -143,9 +143,8 @@ static void collectAck(void *arg, const CollectorAck *a) {
                                   a->hostUtil[i].util));
     for (size_t i = 0; o->json && i < a->nVmUtil; i++)
         collectJsonLine(json_pack("{s:s, s:f, s:s, s:s, s:i, s:f}", "type", "vm_util", "time",
-                                  a->vmUtil[i].t, "vm", a->vmUtil[i].vm, "host",
-                                  a->vmUtil[i].host, "vcpus", a->vmUtil[i].vcpus, "util",
-                                  a->vmUtil[i].util));
+                                  a->vmUtil[i].t, "vm", a->vmUtil[i].vm, "host", a->vmUtil[i].host,
+                                  "vcpus", a->vmUtil[i].vcpus, "util", a->vmUtil[i].util));
     if (o->json)
         collectJsonLine(json_pack("{s:s, s:I, s:I, s:I}", "type", "commit", "samples",
                                   (json_int_t)a->nPower, "host_util", (json_int_t)a->nHostUtil,
@@ -404,10 +403,10 @@ int cmdCollect(int argc, char **argv) {
         out.flushEvery = a.flush;
         out.lastFlush = nowMonotonic();
     }
-    Poller *p = (!a.store.uri || out.coll)
-                    ? pollerCreate(m, n, (int)a.workers, out.coll ? collectStore : collectPrint,
-                                   &out)
-                    : NULL;
+    Poller *p =
+        (!a.store.uri || out.coll)
+            ? pollerCreate(m, n, (int)a.workers, out.coll ? collectStore : collectPrint, &out)
+            : NULL;
     meterConfSetFree(&set); /* after collectorOpen: the store keys live in the set */
     if (!p) {
         cliError("collect");

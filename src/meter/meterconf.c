@@ -92,8 +92,8 @@ static int confExtraKey(ConfReader *r, const char *section, const char *name, co
     MeterConf *c = meterConfSection(s, section);
     if (c && c->line != r->header) {
         r->failed = true;
-        ERR("%s:%d: section [%s] appears twice (first at line %d)", r->origin, r->header,
-            section, c->line);
+        ERR("%s:%d: section [%s] appears twice (first at line %d)", r->origin, r->header, section,
+            c->line);
         return 0;
     }
     if (!c) {

@@ -44,7 +44,7 @@ struct Collector {
     size_t nDescribed, capDescribed;
     ProcStat lastStat;
     double lastUtil; /* monotonic time of the last utilization reading */
-    char **prevVms; /* VMs seen at the previous flush: their next reading is a delta */
+    char **prevVms;  /* VMs seen at the previous flush: their next reading is a delta */
     int nPrevVms;
     long committed;
 };
