@@ -24,7 +24,7 @@ void cmdFitHelp(FILE *f) {
             "SYNOPSIS\n"
             "    geyser fit --csv FILE [--json] [--out FILE] [--plot PREFIX] [--folds K]\n"
             "    geyser fit --store URI [--from T] [--to T] [--meter NAME] [--max-skew S]\n"
-            "               [--json] [--out FILE] [--plot PREFIX] [--folds K]\n\n"
+            "               [--estimated] [--json] [--out FILE] [--plot PREFIX] [--folds K]\n\n"
             "DESCRIPTION\n"
             "    For each server type in the measurements, fits three models of power P against\n"
             "    host CPU utilization u by least squares:\n"
@@ -46,6 +46,8 @@ void cmdFitHelp(FILE *f) {
             "                     (the name, or its end after a '/', e.g. power1)\n"
             "    --max-skew S     with --store, the most seconds between a power and a\n"
             "                     utilization sample paired (default 5)\n"
+            "    --estimated      with --store, fit estimated power too (left out by default:\n"
+            "                     a model's output); for a simulated cloud's record\n"
             "    --json           one JSON object per server type (an array) instead of a table\n"
             "    --out FILE       write the chosen models as a catalogue in the format of\n"
             "                     data/server-types.csv; capacity and power-state columns come\n"
@@ -76,16 +78,24 @@ enum {
     OPT_FROM,
     OPT_TO,
     OPT_METER,
-    OPT_SKEW
+    OPT_SKEW,
+    OPT_ESTIMATED
 };
 
 static const struct option fitOptions[] = {
-    {"csv", required_argument, NULL, OPT_CSV},     {"store", required_argument, NULL, OPT_STORE},
-    {"from", required_argument, NULL, OPT_FROM},   {"to", required_argument, NULL, OPT_TO},
-    {"meter", required_argument, NULL, OPT_METER}, {"max-skew", required_argument, NULL, OPT_SKEW},
-    {"json", no_argument, NULL, OPT_JSON},         {"out", required_argument, NULL, OPT_OUT},
-    {"plot", required_argument, NULL, OPT_PLOT},   {"folds", required_argument, NULL, OPT_FOLDS},
-    {"help", no_argument, NULL, OPT_HELP},         {NULL, 0, NULL, 0},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"store", required_argument, NULL, OPT_STORE},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"meter", required_argument, NULL, OPT_METER},
+    {"max-skew", required_argument, NULL, OPT_SKEW},
+    {"estimated", no_argument, NULL, OPT_ESTIMATED},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"plot", required_argument, NULL, OPT_PLOT},
+    {"folds", required_argument, NULL, OPT_FOLDS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 /* Seconds since the epoch, or a UTC date YYYY-MM-DD[THH:MM:SS][Z]. */
@@ -131,6 +141,7 @@ static int parseFitArgs(int argc, char **argv, FitArgs *a) {
             if (parseTime("--to", optarg, &a->query.to) < 0) return -1;
             break;
         case OPT_METER: a->query.meter = optarg; break;
+        case OPT_ESTIMATED: a->query.estimated = true; break;
         case OPT_SKEW:
             if (parseDouble(optarg, &a->query.maxSkew) < 0 || !(a->query.maxSkew >= 0) ||
                 a->query.maxSkew > 86400)
@@ -144,8 +155,9 @@ static int parseFitArgs(int argc, char **argv, FitArgs *a) {
     if (optind < argc) return ERR("unexpected argument '%s'", argv[optind]);
     if (!a->csv == !a->store)
         return ERR("give one of --csv FILE and --store URI; see 'geyser fit --help'");
-    if (a->csv && (a->query.meter || a->query.from != 0 || isfinite(a->query.to)))
-        return ERR("--from, --to and --meter select samples of --store, not of --csv");
+    if (a->csv &&
+        (a->query.meter || a->query.from != 0 || isfinite(a->query.to) || a->query.estimated))
+        return ERR("--from, --to, --meter and --estimated select samples of --store, not of --csv");
     if (a->query.from >= a->query.to)
         return ERR("--from %.0f is not before --to %.0f", a->query.from, a->query.to);
     if (a->csv)

@@ -61,7 +61,7 @@ static bool fsMeterMatches(const char *series, const char *want) {
 
 static int fsPowerRow(void *ctx, const StoreRow *row) {
     FsRead *r = ctx;
-    if (row->source == SAMPLE_ESTIMATED) {
+    if (row->source == SAMPLE_ESTIMATED && !r->q->estimated) {
         r->stats->estimated++;
         return 0;
     }

@@ -4,8 +4,9 @@
  *
  * A power sample is paired with the host utilization sample of the same
  * host nearest in time, if one lies within maxSkew seconds; power from a
- * model (source estimated) is never fitted against (it would only return
- * the model). A host needs a server type in the store (the agent's
+ * model (source estimated) is left out (fitting it only returns the model)
+ * unless asked for, as for a simulated cloud recorded by `geyser serve`. A host needs a server type
+ * in the store (the agent's
  * --server-type, or the simulated cloud's types under `geyser serve`). */
 #ifndef GEYSER_FITSTORE_H
 #define GEYSER_FITSTORE_H
@@ -17,6 +18,7 @@ typedef struct FitStoreQuery {
     double from, to;   /* [from, to), seconds since the epoch */
     const char *meter; /* a power series name, or its end after a '/'; NULL: the host's only one */
     double maxSkew;    /* seconds between a power and a utilization sample */
+    bool estimated;    /* fit estimated power too (a simulated cloud's) */
 } FitStoreQuery;
 
 /* What was read and left out, for the caller to report. */
