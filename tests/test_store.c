@@ -303,6 +303,18 @@ static void testOpenErrors(void) {
     CHECK_STR_CONTAINS(errLast(), "unknown scheme 'mysql'");
     CHECK(storeOpen("sqlite:/nonexistent-dir/x.db") == NULL);
     CHECK_STR_CONTAINS(errLast(), "cannot open store sqlite:/nonexistent-dir/x.db");
+    char uri[300];
+    snprintf(uri, sizeof(uri), "sqlite:%s/full.db?sync=fsync", tmpDir);
+    CHECK(storeOpen(uri) == NULL);
+    CHECK_STR_CONTAINS(errLast(), "unknown option '?sync=fsync'");
+    snprintf(uri, sizeof(uri), "sqlite:%s/full.db?sync=full", tmpDir);
+    Store *st = storeOpen(uri);
+    CHECK(st != NULL);
+    PowerSample one = ps(1, "h", 10);
+    CHECK(st && storeWritePower(st, &one, 1) == 0);
+    storeClose(st);
+    snprintf(uri, sizeof(uri), "%s/full.db", tmpDir);
+    CHECK(access(uri, F_OK) == 0); /* the option is not part of the file name */
     /* A libpq URI goes to PostgreSQL; its password never reaches a message. */
     CHECK(storeOpen("postgresql://geyser:s3cret@127.0.0.1:1/nodb?connect_timeout=2") == NULL);
     CHECK_STR_CONTAINS(errLast(), "cannot open store postgresql://geyser:***@127.0.0.1:1/nodb");
