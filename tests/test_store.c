@@ -157,6 +157,80 @@ static void testOtherTables(void) {
     storeClose(st);
 }
 
+/* Collects scanned rows as "host|name|text|t|value|count|source" lines. */
+typedef struct Scanned {
+    char text[2048];
+    int rows;
+} Scanned;
+
+static int scanInto(void *ctx, const StoreRow *r) {
+    Scanned *sc = ctx;
+    size_t len = strlen(sc->text);
+    snprintf(sc->text + len, sizeof(sc->text) - len, "%s|%s|%s|%g|%g|%ld|%d\n",
+             r->host ? r->host : "-", r->name ? r->name : "-", r->text ? r->text : "-", r->t,
+             r->value, r->count, (int)r->source);
+    sc->rows++;
+    return 0;
+}
+
+static int stopAtFirst(void *ctx, const StoreRow *r) {
+    (void)r;
+    ++*(int *)ctx;
+    return 7;
+}
+
+static void testDescribeAndScan(void) {
+    char uri[256];
+    Store *st = freshStore(uri, sizeof(uri));
+    if (!st) return;
+    HostInfo hi[2] = {{"h1", "TypeA"}, {"h2", NULL}};
+    CHECK(storeDescribeHosts(st, hi, 2) == 0);
+    hi[0].serverType = "TypeB"; /* the latest description wins */
+    CHECK(storeDescribeHosts(st, hi, 1) == 0);
+    MeterInfo mi = {.host = "h1", .meter = "bmc", .driver = "ipmi", .source = SAMPLE_MEASURED};
+    CHECK(storeDescribeMeters(st, &mi, 1) == 0);
+    mi.driver = "";
+    CHECK(storeDescribeMeters(st, &mi, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "meter 0: driver is empty");
+    VmEnergySample ve[2] = {{.t = 10, .vm = "vm-1", .host = "h1", .project = "p1", .joules = 5},
+                            {.t = 20, .vm = "vm-1", .host = "h1", .joules = 7.5}};
+    CHECK(storeWriteVmEnergy(st, ve, 2) == 0);
+    ve[0].joules = -1;
+    CHECK(storeWriteVmEnergy(st, ve, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "VM energy sample 0 (vm-1): -1 J");
+    PowerSample pw[2] = {ps(1, "h1", 120), ps(2, "h1", 130)};
+    pw[1].source = SAMPLE_ESTIMATED;
+    CHECK(storeWritePower(st, pw, 2) == 0);
+    HostUtilSample hu = {.t = 1, .host = "h1", .util = 0.25};
+    CHECK(storeWriteHostUtil(st, &hu, 1) == 0);
+    VmUtilSample vu = {.t = 3, .vm = "vm-1", .host = "h1", .vcpus = 2, .util = 0.5};
+    CHECK(storeWriteVmUtil(st, &vu, 1) == 0);
+    static const char *const want[STORE_TABLES] = {
+        [STORE_POWER] = "h1|ipmi|-|1|120|0|0\nh1|ipmi|-|2|130|0|1\n",
+        [STORE_HOST_UTIL] = "h1|-|-|1|0.25|0|0\n",
+        [STORE_VM_UTIL] = "h1|vm-1|-|3|0.5|2|0\n",
+        [STORE_VM_ENERGY] = "h1|vm-1|p1|10|5|0|0\nh1|vm-1|-|20|7.5|0|0\n",
+        [STORE_HOSTS] = "h1|-|TypeB|0|0|0|0\nh2|-|-|0|0|0|0\n",
+        [STORE_METERS] = "h1|bmc|ipmi|0|0|0|0\n",
+        [STORE_EVENTS] = "",
+    };
+    for (int t = 0; t < STORE_TABLES; t++) {
+        Scanned sc = {.rows = 0};
+        CHECK(storeScan(st, (StoreTable)t, 0, 100, scanInto, &sc) == 0);
+        if (strcmp(sc.text, want[t]) != 0)
+            fprintf(stderr, "scan %s:\n%s-- wanted:\n%s", storeTableName((StoreTable)t), sc.text,
+                    want[t]);
+        CHECK(strcmp(sc.text, want[t]) == 0);
+    }
+    Scanned sc = {.rows = 0};
+    CHECK(storeScan(st, STORE_POWER, 2, 100, scanInto, &sc) == 0);
+    CHECK(sc.rows == 1); /* from is inclusive, and rows before it are left out */
+    int calls = 0;
+    CHECK(storeScan(st, STORE_POWER, 0, 100, stopAtFirst, &calls) == 7);
+    CHECK(calls == 1);
+    storeClose(st);
+}
+
 /* The child writes batches and acknowledges each over a pipe (the index of
  * its last sample) only after storeWritePower returned 0; the parent kills
  * it mid-stream and checks that every acknowledged sample is there. */
@@ -218,6 +292,7 @@ static void runAll(const char *uri) {
     RUN(testBadInputRefused);
     RUN(testRollupsAndQueries);
     RUN(testOtherTables);
+    RUN(testDescribeAndScan);
     RUN(testKillNine);
 }
 
@@ -228,6 +303,26 @@ static void testOpenErrors(void) {
     CHECK_STR_CONTAINS(errLast(), "unknown scheme 'mysql'");
     CHECK(storeOpen("sqlite:/nonexistent-dir/x.db") == NULL);
     CHECK_STR_CONTAINS(errLast(), "cannot open store sqlite:/nonexistent-dir/x.db");
+    char uri[300];
+    snprintf(uri, sizeof(uri), "sqlite:%s/full.db?sync=fsync", tmpDir);
+    CHECK(storeOpen(uri) == NULL);
+    CHECK_STR_CONTAINS(errLast(), "unknown option '?sync=fsync'");
+    snprintf(uri, sizeof(uri), "sqlite:%s/full.db?sync=full", tmpDir);
+    Store *st = storeOpen(uri);
+    CHECK(st != NULL);
+    PowerSample one = ps(1, "h", 10);
+    CHECK(st && storeWritePower(st, &one, 1) == 0);
+    storeClose(st);
+    snprintf(uri, sizeof(uri), "%s/full.db", tmpDir);
+    CHECK(access(uri, F_OK) == 0); /* the option is not part of the file name */
+    /* A libpq URI goes to PostgreSQL; its password never reaches a message. */
+    CHECK(storeOpen("postgresql://geyser:s3cret@127.0.0.1:1/nodb?connect_timeout=2") == NULL);
+    CHECK_STR_CONTAINS(errLast(), "cannot open store postgresql://geyser:***@127.0.0.1:1/nodb");
+    CHECK_STR_CONTAINS(errLast(), "postgres store: connecting");
+    CHECK(strstr(errLast(), "s3cret") == NULL);
+    CHECK(storeOpen("postgres:host=127.0.0.1 port=1 password=s3cret connect_timeout=2") == NULL);
+    CHECK_STR_CONTAINS(errLast(), "password=*** connect_timeout=2");
+    CHECK(strstr(errLast(), "s3cret") == NULL);
 }
 
 int main(void) {

@@ -3,14 +3,17 @@
  * it. */
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "err.h"
 #include "fit.h"
 #include "fitplot.h"
+#include "fitstore.h"
 #include "servertype.h"
 #include "util.h"
 
@@ -19,7 +22,9 @@ void cmdFitHelp(FILE *f) {
             "NAME\n"
             "    geyser fit - fit server power models (watts against CPU utilization)\n\n"
             "SYNOPSIS\n"
-            "    geyser fit --csv FILE [--json] [--out FILE] [--plot PREFIX] [--folds K]\n\n"
+            "    geyser fit --csv FILE [--json] [--out FILE] [--plot PREFIX] [--folds K]\n"
+            "    geyser fit --store URI [--from T] [--to T] [--meter NAME] [--max-skew S]\n"
+            "               [--estimated] [--json] [--out FILE] [--plot PREFIX] [--folds K]\n\n"
             "DESCRIPTION\n"
             "    For each server type in the measurements, fits three models of power P against\n"
             "    host CPU utilization u by least squares:\n"
@@ -31,6 +36,18 @@ void cmdFitHelp(FILE *f) {
             "OPTIONS\n"
             "    --csv FILE       measurements with a header naming the columns time, host,\n"
             "                     server_type, cpu_util (percent) and watts\n"
+            "    --store URI      measurements from a store (sqlite:PATH, postgres:CONNINFO,\n"
+            "                     postgresql://...): each host's measured power paired with its\n"
+            "                     CPU utilization sample nearest in time, grouped by the host's\n"
+            "                     recorded server type (geyser collect --server-type)\n"
+            "    --from T, --to T the time range [T, T) of --store: seconds since the epoch or\n"
+            "                     YYYY-MM-DD[THH:MM:SS] in UTC (default: everything)\n"
+            "    --meter NAME     with --store, the power series to fit where a host has several\n"
+            "                     (the name, or its end after a '/', e.g. power1)\n"
+            "    --max-skew S     with --store, the most seconds between a power and a\n"
+            "                     utilization sample paired (default 5)\n"
+            "    --estimated      with --store, fit estimated power too (left out by default:\n"
+            "                     a model's output); for a simulated cloud's record\n"
             "    --json           one JSON object per server type (an array) instead of a table\n"
             "    --out FILE       write the chosen models as a catalogue in the format of\n"
             "                     data/server-types.csv; capacity and power-state columns come\n"
@@ -43,15 +60,36 @@ void cmdFitHelp(FILE *f) {
 }
 
 typedef struct FitArgs {
-    const char *csv, *out, *plot;
+    const char *csv, *out, *plot, *store;
     bool json;
     long folds;
+    FitStoreQuery query;
+    char source[512]; /* the CSV file or the store, for messages and the catalogue */
 } FitArgs;
 
-enum { OPT_CSV = 256, OPT_JSON, OPT_OUT, OPT_PLOT, OPT_FOLDS, OPT_HELP };
+enum {
+    OPT_CSV = 256,
+    OPT_JSON,
+    OPT_OUT,
+    OPT_PLOT,
+    OPT_FOLDS,
+    OPT_HELP,
+    OPT_STORE,
+    OPT_FROM,
+    OPT_TO,
+    OPT_METER,
+    OPT_SKEW,
+    OPT_ESTIMATED
+};
 
 static const struct option fitOptions[] = {
     {"csv", required_argument, NULL, OPT_CSV},
+    {"store", required_argument, NULL, OPT_STORE},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"meter", required_argument, NULL, OPT_METER},
+    {"max-skew", required_argument, NULL, OPT_SKEW},
+    {"estimated", no_argument, NULL, OPT_ESTIMATED},
     {"json", no_argument, NULL, OPT_JSON},
     {"out", required_argument, NULL, OPT_OUT},
     {"plot", required_argument, NULL, OPT_PLOT},
@@ -60,10 +98,27 @@ static const struct option fitOptions[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Seconds since the epoch, or a UTC date YYYY-MM-DD[THH:MM:SS][Z]. */
+static int parseTime(const char *opt, const char *s, double *out) {
+    if (parseDouble(s, out) == 0 && isfinite(*out)) return 0;
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, "%Y-%m-%d", &tm);
+    }
+    if (!end || (*end && strcmp(end, "Z") != 0))
+        return ERR("%s: '%s' is neither seconds since 1970 nor YYYY-MM-DD[THH:MM:SS] (UTC)", opt,
+                   s);
+    *out = (double)timegm(&tm);
+    return 0;
+}
+
 /* 1: help was printed; -1: bad usage (error recorded). */
 static int parseFitArgs(int argc, char **argv, FitArgs *a) {
     memset(a, 0, sizeof(*a));
     a->folds = FIT_FOLDS;
+    a->query = (FitStoreQuery){.from = 0, .to = INFINITY, .maxSkew = 5};
     optind = 1;
     opterr = 0;
     int ch;
@@ -78,13 +133,37 @@ static int parseFitArgs(int argc, char **argv, FitArgs *a) {
                 return ERR("--folds: '%s' is not a whole number from 2 to 100", optarg);
             break;
         case OPT_HELP: cmdFitHelp(stdout); return 1;
+        case OPT_STORE: a->store = optarg; break;
+        case OPT_FROM:
+            if (parseTime("--from", optarg, &a->query.from) < 0) return -1;
+            break;
+        case OPT_TO:
+            if (parseTime("--to", optarg, &a->query.to) < 0) return -1;
+            break;
+        case OPT_METER: a->query.meter = optarg; break;
+        case OPT_ESTIMATED: a->query.estimated = true; break;
+        case OPT_SKEW:
+            if (parseDouble(optarg, &a->query.maxSkew) < 0 || !(a->query.maxSkew >= 0) ||
+                a->query.maxSkew > 86400)
+                return ERR("--max-skew: '%s' is not a number of seconds from 0 to 86400", optarg);
+            break;
         default:
             return ERR("unknown or incomplete option '%s'; see 'geyser fit --help'",
                        argv[optind - 1]);
         }
     }
     if (optind < argc) return ERR("unexpected argument '%s'", argv[optind]);
-    if (!a->csv) return ERR("--csv FILE is required; see 'geyser fit --help'");
+    if (!a->csv == !a->store)
+        return ERR("give one of --csv FILE and --store URI; see 'geyser fit --help'");
+    if (a->csv &&
+        (a->query.meter || a->query.from != 0 || isfinite(a->query.to) || a->query.estimated))
+        return ERR("--from, --to, --meter and --estimated select samples of --store, not of --csv");
+    if (a->query.from >= a->query.to)
+        return ERR("--from %.0f is not before --to %.0f", a->query.from, a->query.to);
+    if (a->csv)
+        snprintf(a->source, sizeof(a->source), "%s", a->csv);
+    else
+        storeUriRedact(a->store, a->source, sizeof(a->source));
     return 0;
 }
 
@@ -191,24 +270,43 @@ static int fitAll(const FitArgs *a, const FitData *d, FitResult *res) {
     for (size_t s = 0; s < d->n; s++) {
         const FitSet *set = &d->sets[s];
         if (fitPower(set->u, set->w, set->n, (int)a->folds, &res[s]) < 0) {
-            errPrefix("%s: server type %s", a->csv, set->type);
+            errPrefix("%s: server type %s", a->source, set->type);
             return -1;
         }
         const PowerModel *m = &res[s].cand[res[s].chosen].model;
         if (powerValidate(m) < 0) {
-            errPrefix("%s: server type %s: the fitted model is not physical", a->csv, set->type);
+            errPrefix("%s: server type %s: the fitted model is not physical", a->source, set->type);
             return -1;
         }
     }
     return 0;
 }
 
+/* The measurements of --store; what was left out goes to stderr. */
+static int readStore(const FitArgs *a, FitData *d) {
+    Store *st = storeOpen(a->store);
+    if (!st) return -1;
+    FitStoreStats stats;
+    int rc = fitReadStore(st, &a->query, d, &stats);
+    storeClose(st);
+    if (rc < 0) {
+        errPrefix("%s", a->source);
+        return -1;
+    }
+    if (stats.untypedHosts || stats.unpaired || stats.estimated)
+        fprintf(stderr,
+                "geyser fit: %ld samples paired; left out: %d hosts without a server type, %ld "
+                "power samples with no utilization within %g s, %ld estimated samples\n",
+                stats.pairs, stats.untypedHosts, stats.unpaired, a->query.maxSkew, stats.estimated);
+    return 0;
+}
+
 static int runFit(const FitArgs *a) {
     FitData d;
-    if (fitReadCsv(a->csv, &d) < 0) return -1;
+    if ((a->csv ? fitReadCsv(a->csv, &d) : readStore(a, &d)) < 0) return -1;
     FitResult *res = xcalloc(d.n, sizeof(FitResult));
     int rc = fitAll(a, &d, res);
-    if (rc == 0 && a->out) rc = writeCatalogue(a->out, &d, res, a->csv);
+    if (rc == 0 && a->out) rc = writeCatalogue(a->out, &d, res, a->source);
     if (rc == 0 && a->plot) rc = fitPlot(a->plot, &d, res, true);
     if (rc == 0 && a->json) {
         json_t *arr = json_array();

@@ -16,7 +16,7 @@ void cmdServeHelp(FILE *f) {
         "SYNOPSIS\n"
         "    geyser serve [--listen ADDR:PORT] [--mode observe|auto] [--speed X]\n"
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
-        "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE]\n\n"
+        "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
@@ -38,7 +38,11 @@ void cmdServeHelp(FILE *f) {
         "    --tls-key FILE       the certificate's PEM private key\n"
         "    --token-file FILE    a bearer token (16+ printable characters): every request\n"
         "                         that changes anything (not GET/HEAD) must send\n"
-        "                         'Authorization: Bearer TOKEN'; without it changes are refused\n\n"
+        "                         'Authorization: Bearer TOKEN'; without it changes are refused\n"
+        "    --store URI          record every tick into a store (sqlite:PATH, postgres:CONNINFO,\n"
+        "                         postgresql://...): hosts' power and utilization, VMs'\n"
+        "                         utilization and attributed energy, events; times are the\n"
+        "                         simulated clock from the daemon's start\n\n"
         "RESOURCES\n"
         "    /  the dashboard;  /api/v1/  the JSON API index;  /metrics  /healthz  "
         "(docs/api.md)\n\n"
@@ -47,14 +51,21 @@ void cmdServeHelp(FILE *f) {
 }
 
 int cmdServe(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},   {"mode", required_argument, NULL, 'm'},
-        {"speed", required_argument, NULL, 's'},    {"tick-ms", required_argument, NULL, 't'},
-        {"scenario", required_argument, NULL, 'S'}, {"trace", required_argument, NULL, 'T'},
-        {"hosts", required_argument, NULL, 'H'},    {"policy", required_argument, NULL, 'p'},
-        {"run-for", required_argument, NULL, 'r'},  {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},  {"token-file", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+                                         {"mode", required_argument, NULL, 'm'},
+                                         {"speed", required_argument, NULL, 's'},
+                                         {"tick-ms", required_argument, NULL, 't'},
+                                         {"scenario", required_argument, NULL, 'S'},
+                                         {"trace", required_argument, NULL, 'T'},
+                                         {"hosts", required_argument, NULL, 'H'},
+                                         {"policy", required_argument, NULL, 'p'},
+                                         {"run-for", required_argument, NULL, 'r'},
+                                         {"tls-cert", required_argument, NULL, 'C'},
+                                         {"tls-key", required_argument, NULL, 'K'},
+                                         {"token-file", required_argument, NULL, 'k'},
+                                         {"store", required_argument, NULL, 'D'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
                         .mode = MODE_AUTO,
                         .speed = 300,
@@ -89,6 +100,7 @@ int cmdServe(int argc, char **argv) {
         case 'C': cfg.tlsCert = optarg; break;
         case 'K': cfg.tlsKey = optarg; break;
         case 'k': cfg.tokenFile = optarg; break;
+        case 'D': cfg.store = optarg; break;
         case 'h': cmdServeHelp(stdout); return 0;
         default:
             rc = ERR("unknown or incomplete option '%s'; see 'geyser serve --help'",

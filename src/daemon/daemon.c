@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "err.h"
+#include "recorder.h"
 #include "simcloud.h"
 #include "util.h"
 
@@ -153,6 +154,7 @@ int daemonTick(Daemon *d, double wallSeconds) {
     if (target > d->simTime) {
         attributeEnergy(d, target - d->simTime);
         recordTick(d, d->simTime, target);
+        if (d->rec) recorderTick(d->rec, d, d->simTime, target); /* reports its own failures */
     }
     d->simTime = target;
     d->ticks++;
@@ -204,6 +206,7 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
                           .tlsCert = cfg->tlsCert,
                           .tlsKey = cfg->tlsKey,
                           .tokenFile = cfg->tokenFile};
+    if (cfg->store && !(d->rec = recorderCreate(cfg->store, d))) goto fail;
     d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;
     return d;
@@ -221,6 +224,7 @@ int daemonRun(Daemon *d) {
 void daemonFree(Daemon *d) {
     if (!d) return;
     httpStop(d->http);
+    recorderFree(d->rec);
     loopFree(d->loop);
     ctlFree(d->ctl);
     cloudClose(d->cloud);

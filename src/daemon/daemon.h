@@ -30,6 +30,7 @@ typedef struct DaemonConfig {
     const char *tlsCert; /* HTTPS with this PEM certificate and tlsKey; NULL: HTTP */
     const char *tlsKey;
     const char *tokenFile; /* bearer token for requests that change anything */
+    const char *store;     /* record each tick into this store (recorder.h), or NULL */
 } DaemonConfig;
 
 typedef struct Daemon {
@@ -59,6 +60,7 @@ typedef struct Daemon {
     uint8_t *frHostState, *overloaded;
     double *vmEnergyPrev;
     double migrationMBps; /* link bandwidth, for the migrations' estimated duration */
+    struct Recorder *rec; /* --store, or NULL */
 } Daemon;
 
 int daemonParseMode(const char *s, DaemonMode *out);

@@ -64,18 +64,76 @@ static char *confSectionName(const char *section) {
     return NULL;
 }
 
+/* The agent's own sections (see meterconf.h). */
+static const char *const confExtraSections[] = {"store", "libvirt", NULL};
+
+static bool confIsExtra(const char *section) {
+    for (int i = 0; confExtraSections[i]; i++)
+        if (strcmp(section, confExtraSections[i]) == 0) return true;
+    return false;
+}
+
+/* Add a key to a section, refusing it twice. */
+static int confAddKey(ConfReader *r, MeterConf *c, const char *name, const char *value) {
+    for (int i = 0; i < c->nkeys; i++)
+        if (strcmp(c->keys[i].key, name) == 0) {
+            r->failed = true;
+            ERR("%s:%d: %s '%s': key '%s' given twice (first at line %d)", r->origin, r->line,
+                confIsExtra(c->name) ? "section" : "meter", c->name, name, c->keys[i].line);
+            return 0;
+        }
+    growArray((void **)&c->keys, sizeof(*c->keys), &c->capKeys, (size_t)c->nkeys + 1);
+    c->keys[c->nkeys++] = (MeterKey){xstrdup(name), xstrdup(value), r->line, false};
+    return 1;
+}
+
+static int confExtraKey(ConfReader *r, const char *section, const char *name, const char *value) {
+    MeterConfSet *s = r->set;
+    MeterConf *c = meterConfSection(s, section);
+    if (c && c->line != r->header) {
+        r->failed = true;
+        ERR("%s:%d: section [%s] appears twice (first at line %d)", r->origin, r->header, section,
+            c->line);
+        return 0;
+    }
+    if (!c) {
+        growArray((void **)&s->extra, sizeof(*s->extra), &s->capExtra, (size_t)s->nExtra + 1);
+        c = &s->extra[s->nExtra++];
+        memset(c, 0, sizeof(*c));
+        c->name = xstrdup(section);
+        c->origin = xstrdup(r->origin);
+        c->line = r->header;
+    }
+    return confAddKey(r, c, name, value);
+}
+
+MeterConf *meterConfSection(MeterConfSet *s, const char *name) {
+    for (int i = 0; i < s->nExtra; i++)
+        if (strcmp(s->extra[i].name, name) == 0) return &s->extra[i];
+    return NULL;
+}
+
+int meterConfCheckTaken(const MeterConf *c) {
+    for (int i = 0; i < c->nkeys; i++)
+        if (!c->keys[i].taken)
+            return ERR("%s:%d: [%s]: unknown key '%s'", c->origin, c->keys[i].line, c->name,
+                       c->keys[i].key);
+    return 0;
+}
+
 static int confHandler(void *user, const char *section, const char *name, const char *value) {
     ConfReader *r = user;
     MeterConfSet *s = r->set;
     if (r->failed) return 0;
     if (!name) return 1; /* a header alone (inih built with INI_CALL_HANDLER_ON_NEW_SECTION) */
     r->headerUsed = true;
+    if (confIsExtra(section)) return confExtraKey(r, section, name, value);
     MeterConf *c = s->n ? &s->confs[s->n - 1] : NULL;
     char *inst = confSectionName(section);
     if (!inst) {
         r->failed = true;
-        ERR("%s:%d: key '%s' is outside a [meter \"name\"] or [meter:name] section "
-            "(section '%s')",
+        ERR("%s:%d: key '%s' is outside a [meter \"name\"], [meter:name], [store] or "
+            "[libvirt] section (section '%s')",
             r->origin, r->line, name, section);
         return 0;
     }
@@ -103,16 +161,7 @@ static int confHandler(void *user, const char *section, const char *name, const 
         inst = NULL;
     }
     free(inst);
-    for (int i = 0; i < c->nkeys; i++)
-        if (strcmp(c->keys[i].key, name) == 0) {
-            r->failed = true;
-            ERR("%s:%d: meter '%s': key '%s' given twice (first at line %d)", r->origin, r->line,
-                c->name, name, c->keys[i].line);
-            return 0;
-        }
-    growArray((void **)&c->keys, sizeof(*c->keys), &c->capKeys, (size_t)c->nkeys + 1);
-    c->keys[c->nkeys++] = (MeterKey){xstrdup(name), xstrdup(value), r->line, false};
-    return 1;
+    return confAddKey(r, c, name, value);
 }
 
 int meterConfParse(const char *text, const char *origin, MeterConfSet *out) {
@@ -136,10 +185,29 @@ fail:
     return -1;
 }
 
+/* A store URI with a password in it ("password=" in a conninfo, or
+ * "user:pw@" in a URI) is a secret too. */
+static bool confValueIsSecret(const char *v) {
+    if (strstr(v, "password=")) return true;
+    const char *p = strstr(v, "://");
+    const char *at = p ? strchr(p + 3, '@') : NULL;
+    const char *colon = p ? strchr(p + 3, ':') : NULL;
+    return at && colon && colon < at;
+}
+
+static bool confSectionHasSecret(const MeterConf *c) {
+    for (int k = 0; k < c->nkeys; k++)
+        if (meterKeyIsSecret(c->keys[k].key) ||
+            (strcmp(c->name, "store") == 0 && confValueIsSecret(c->keys[k].value)))
+            return true;
+    return false;
+}
+
 static bool confHasSecret(const MeterConfSet *s) {
     for (int i = 0; i < s->n; i++)
-        for (int k = 0; k < s->confs[i].nkeys; k++)
-            if (meterKeyIsSecret(s->confs[i].keys[k].key)) return true;
+        if (confSectionHasSecret(&s->confs[i])) return true;
+    for (int i = 0; i < s->nExtra; i++)
+        if (confSectionHasSecret(&s->extra[i])) return true;
     return false;
 }
 
@@ -173,19 +241,24 @@ fail:
     return -1;
 }
 
+static void confFree(MeterConf *c) {
+    for (int k = 0; k < c->nkeys; k++) {
+        free(c->keys[k].key);
+        free(c->keys[k].value);
+    }
+    free(c->keys);
+    free(c->name);
+    free(c->origin);
+}
+
 void meterConfSetFree(MeterConfSet *s) {
     if (!s) return;
-    for (int i = 0; i < s->n; i++) {
-        MeterConf *c = &s->confs[i];
-        for (int k = 0; k < c->nkeys; k++) {
-            free(c->keys[k].key);
-            free(c->keys[k].value);
-        }
-        free(c->keys);
-        free(c->name);
-        free(c->origin);
-    }
+    for (int i = 0; i < s->n; i++)
+        confFree(&s->confs[i]);
+    for (int i = 0; i < s->nExtra; i++)
+        confFree(&s->extra[i]);
     free(s->confs);
+    free(s->extra);
     memset(s, 0, sizeof(*s));
 }
 

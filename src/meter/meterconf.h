@@ -15,10 +15,17 @@
 
 #include "meter.h"
 
+/* Besides the meters, a file may hold the agent's own sections, [store]
+ * and [libvirt] (geyser collect): they are kept in `extra`, one MeterConf
+ * each, named after the section; their reader takes the keys and calls
+ * meterConfCheckTaken. Any other section is an error. */
 typedef struct MeterConfSet {
     MeterConf *confs;
     int n;
     size_t cap;
+    MeterConf *extra;
+    int nExtra;
+    size_t capExtra;
 } MeterConfSet;
 
 /* Parse INI text; origin names it in messages. 0, or -1 with ERR(). */
@@ -26,6 +33,11 @@ int meterConfParse(const char *text, const char *origin, MeterConfSet *out);
 /* Read and parse a file, with the permission check. */
 int meterConfLoad(const char *path, MeterConfSet *out);
 void meterConfSetFree(MeterConfSet *s);
+
+/* The [name] section of the set, or NULL. */
+MeterConf *meterConfSection(MeterConfSet *s, const char *name);
+/* -1 with "file:line: [section]: unknown key 'k'" when a key was not taken. */
+int meterConfCheckTaken(const MeterConf *c);
 
 /* Build every meter of a set; NULL with ERR() on the first bad one. */
 Meter **meterConfBuild(MeterConfSet *s, int *n);

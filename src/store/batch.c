@@ -91,9 +91,25 @@ static int checkOrder(const SeriesState *st, const PowerSample *s, size_t i) {
                i, s->host, s->meter, s->t, st->lastT);
 }
 
+/* Counting sort of the samples by their series' place in the batch: the
+ * backends insert rows grouped by series, so that consecutive inserts land
+ * in the same B-tree leaf. Stable, so time order within a series stays. */
+static void orderBySeries(BatchPlan *p, const size_t *local, size_t n) {
+    size_t *start = xcalloc(p->nSeries + 1, sizeof(size_t));
+    for (size_t i = 0; i < n; i++)
+        start[local[i] + 1]++;
+    for (size_t k = 0; k < p->nSeries; k++)
+        start[k + 1] += start[k];
+    for (size_t i = 0; i < n; i++)
+        p->order[start[local[i]]++] = i;
+    free(start);
+}
+
 int batchPlan(const PowerSample *s, size_t n, SeriesLookup lookup, void *db, BatchPlan *p) {
     memset(p, 0, sizeof(*p));
     p->seriesOf = xmalloc((n ? n : 1) * sizeof(long));
+    p->order = xmalloc((n ? n : 1) * sizeof(size_t));
+    size_t *local = xmalloc((n ? n : 1) * sizeof(size_t));
     p->joules = xmalloc((n ? n : 1) * sizeof(double));
     SeriesTable t;
     tableInit(&t, n);
@@ -106,6 +122,7 @@ int batchPlan(const PowerSample *s, size_t n, SeriesLookup lookup, void *db, Bat
             break;
         }
         SeriesState *st = &p->series[k];
+        local[i] = (size_t)k;
         double dt = st->hasLast ? s[i].t - st->lastT : INFINITY;
         double j = dt <= STORE_GAP_MAX_S ? (st->lastW + s[i].watts) / 2 * dt : 0;
         p->seriesOf[i] = st->id;
@@ -119,6 +136,8 @@ int batchPlan(const PowerSample *s, size_t n, SeriesLookup lookup, void *db, Bat
         st->lastW = s[i].watts;
     }
     tableFree(&t);
+    if (rc == 0) orderBySeries(p, local, n);
+    free(local);
     if (rc < 0) batchPlanFree(p);
     return rc;
 }
@@ -126,6 +145,7 @@ int batchPlan(const PowerSample *s, size_t n, SeriesLookup lookup, void *db, Bat
 void batchPlanFree(BatchPlan *p) {
     if (!p) return;
     free(p->seriesOf);
+    free(p->order);
     free(p->joules);
     free(p->series);
     free(p->minute);

@@ -33,6 +33,7 @@ typedef struct RollupDelta {
 
 typedef struct BatchPlan {
     long *seriesOf;      /* per sample: the series id */
+    size_t *order;       /* sample indices grouped by series, in time order within each */
     double *joules;      /* per sample: energy since the previous sample */
     SeriesState *series; /* distinct series, with their new last sample */
     size_t nSeries;

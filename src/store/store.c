@@ -24,28 +24,71 @@ struct Store {
     void *db;
 };
 
+/* "postgresql://..." and "postgres://..." are libpq URIs: the whole string
+ * goes to the PostgreSQL backend, which hands it to libpq as it is. */
+static const StoreDriver *storeDriverFor(const char *uri, const char **target) {
+    if (strStartsWith(uri, "postgresql://") || strStartsWith(uri, "postgres://")) {
+        *target = uri;
+        return &storePostgresDriver;
+    }
+    const char *colon = strchr(uri, ':');
+    size_t len = (size_t)(colon - uri);
+    *target = colon + 1;
+    for (const StoreDriver *const *d = storeDrivers; *d; d++)
+        if (strlen((*d)->scheme) == len && strncmp((*d)->scheme, uri, len) == 0) return *d;
+    return NULL;
+}
+
 Store *storeOpen(const char *uri) {
-    const char *colon = uri ? strchr(uri, ':') : NULL;
-    if (!colon) {
-        ERR("store '%s' has no scheme; expected sqlite:PATH or postgres:CONNINFO", uri ? uri : "");
+    char shown[512];
+    storeUriRedact(uri ? uri : "", shown, sizeof(shown));
+    if (!uri || !strchr(uri, ':')) {
+        ERR("store '%s' has no scheme; expected sqlite:PATH, postgres:CONNINFO or "
+            "postgresql://...",
+            shown);
         return NULL;
     }
-    size_t len = (size_t)(colon - uri);
-    for (const StoreDriver *const *d = storeDrivers; *d; d++) {
-        if (strlen((*d)->scheme) != len || strncmp((*d)->scheme, uri, len) != 0) continue;
-        void *db = (*d)->open(colon + 1);
-        if (!db) {
-            errPrefix("cannot open store %s", uri);
-            return NULL;
-        }
-        Store *st = xmalloc(sizeof(*st));
-        st->drv = *d;
-        st->db = db;
-        return st;
+    const char *target;
+    const StoreDriver *drv = storeDriverFor(uri, &target);
+    if (!drv) {
+        ERR("store '%s': unknown scheme '%.*s'; expected sqlite:PATH, postgres:CONNINFO or "
+            "postgresql://...",
+            shown, (int)(strchr(uri, ':') - uri), uri);
+        return NULL;
     }
-    ERR("store '%s': unknown scheme '%.*s'; expected sqlite:PATH or postgres:CONNINFO", uri,
-        (int)len, uri);
-    return NULL;
+    void *db = drv->open(target);
+    if (!db) {
+        errPrefix("cannot open store %s", shown);
+        return NULL;
+    }
+    Store *st = xmalloc(sizeof(*st));
+    st->drv = drv;
+    st->db = db;
+    return st;
+}
+
+/* Replace out[from, to) with "***" when it fits. */
+static void redactSpan(char *out, size_t cap, char *from, char *to) {
+    size_t tail = strlen(to) + 1;
+    if ((size_t)(from - out) + 3 + tail > cap) return;
+    memmove(from + 3, to, tail);
+    memcpy(from, "***", 3);
+}
+
+/* Blank "password=VALUE" (conninfo) and the password of "scheme://user:pw@". */
+void storeUriRedact(const char *uri, char *out, size_t cap) {
+    snprintf(out, cap, "%s", uri);
+    char *p = strstr(out, "://");
+    if (p) {
+        char *at = strchr(p + 3, '@'), *colon = strchr(p + 3, ':');
+        if (at && colon && colon < at) redactSpan(out, cap, colon + 1, at);
+    }
+    for (char *k = strstr(out, "password="); k; k = strstr(k + 1, "password=")) {
+        char *e = k + 9;
+        while (*e && *e != ' ' && *e != '&')
+            e++;
+        redactSpan(out, cap, k + 9, e);
+    }
 }
 
 void storeClose(Store *st) {
@@ -146,6 +189,51 @@ int storeWriteEvents(Store *st, const StoreEvent *e, size_t n) {
         if (checkDetail(i, e[i].detail) < 0) return -1;
     }
     return n ? st->drv->writeEvents(st->db, e, n) : 0;
+}
+
+int storeWriteVmEnergy(Store *st, const VmEnergySample *s, size_t n) {
+    const char *what = "VM energy sample";
+    for (size_t i = 0; i < n; i++) {
+        if (checkName(what, i, "vm", s[i].vm, false) < 0) return -1;
+        if (checkName(what, i, "host", s[i].host, false) < 0) return -1;
+        if (checkName(what, i, "project", s[i].project, true) < 0) return -1;
+        if (checkTime(what, i, s[i].vm, s[i].t) < 0) return -1;
+        if (!isfinite(s[i].joules) || s[i].joules < 0)
+            return ERR("%s %zu (%s): %g J is not a finite, non-negative energy", what, i, s[i].vm,
+                       s[i].joules);
+    }
+    return n ? st->drv->writeVmEnergy(st->db, s, n) : 0;
+}
+
+int storeDescribeHosts(Store *st, const HostInfo *h, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (checkName("host", i, "host", h[i].host, false) < 0) return -1;
+        if (checkName("host", i, "server type", h[i].serverType, true) < 0) return -1;
+    }
+    return n ? st->drv->describeHosts(st->db, h, n) : 0;
+}
+
+int storeDescribeMeters(Store *st, const MeterInfo *m, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (checkName("meter", i, "host", m[i].host, false) < 0) return -1;
+        if (checkName("meter", i, "meter", m[i].meter, false) < 0) return -1;
+        if (checkName("meter", i, "driver", m[i].driver, false) < 0) return -1;
+    }
+    return n ? st->drv->describeMeters(st->db, m, n) : 0;
+}
+
+int storeScan(Store *st, StoreTable table, double from, double to, StoreRowFn fn, void *ctx) {
+    if ((int)table < 0 || table >= STORE_TABLES) return ERR("scan of unknown table %d", (int)table);
+    if (isnan(from) || isnan(to) || from > to)
+        return ERR("scan of %s: the range [%g, %g) is not a range of times", storeTableName(table),
+                   from, to);
+    return st->drv->scan(st->db, table, from, to, fn, ctx);
+}
+
+const char *storeTableName(StoreTable t) {
+    static const char *const names[STORE_TABLES] = {"power", "host_util", "vm_util", "vm_energy",
+                                                    "hosts", "meters",    "events"};
+    return (int)t >= 0 && t < STORE_TABLES ? names[t] : "unknown";
 }
 
 int storeRetain(Store *st, double before, long *deleted) {

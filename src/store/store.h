@@ -54,6 +54,64 @@ typedef struct StoreEvent {
     const char *detail; /* a JSON object as text, or NULL for {} */
 } StoreEvent;
 
+/* What the store knows about a host: its server type, so that power can
+ * be fitted per type (`geyser fit --store`). Written with an upsert: the
+ * latest description wins. */
+typedef struct HostInfo {
+    const char *host;
+    const char *serverType; /* may be NULL or "" when unknown */
+} HostInfo;
+
+/* Where a host's power comes from: a meter instance and its driver. */
+typedef struct MeterInfo {
+    const char *host;
+    const char *meter; /* the instance name, as in the samples' meter prefix */
+    const char *driver;
+    SampleSource source;
+} MeterInfo;
+
+/* A VM's share of its host's energy over the interval that ends at t
+ * (src/model/attribution.h), and the project it belongs to (or NULL). */
+typedef struct VmEnergySample {
+    double t;
+    const char *vm;
+    const char *host;
+    const char *project;
+    double joules;
+} VmEnergySample;
+
+/* Reading stored rows back (storeScan). One shape for every table; the
+ * fields a table has not are NULL or 0:
+ *   STORE_POWER       host, name = meter, t, value = watts, source
+ *   STORE_HOST_UTIL   host, t, value = utilization
+ *   STORE_VM_UTIL     host, name = vm, t, value = utilization, count = vCPUs
+ *   STORE_VM_ENERGY   host, name = vm, text = project, t, value = joules
+ *   STORE_HOSTS       host, text = server type
+ *   STORE_METERS      host, name = meter, text = driver, source
+ *   STORE_EVENTS      host, name = vm, text = kind, t
+ * Rows come ordered by host, name, then time. */
+typedef enum {
+    STORE_POWER = 0,
+    STORE_HOST_UTIL,
+    STORE_VM_UTIL,
+    STORE_VM_ENERGY,
+    STORE_HOSTS,
+    STORE_METERS,
+    STORE_EVENTS,
+    STORE_TABLES
+} StoreTable;
+
+typedef struct StoreRow {
+    const char *host, *name, *text;
+    double t, value;
+    long count;
+    SampleSource source;
+} StoreRow;
+
+/* Called for each row; strings are borrowed for the call. Non-zero stops
+ * the scan, which then returns that value. */
+typedef int (*StoreRowFn)(void *ctx, const StoreRow *row);
+
 /* One step of a series: the samples with step start <= t < start + step. */
 typedef struct SeriesPoint {
     double t; /* start of the step */
@@ -85,6 +143,11 @@ typedef struct StoreDriver {
     int (*writeHostUtil)(void *db, const HostUtilSample *s, size_t n);
     int (*writeVmUtil)(void *db, const VmUtilSample *s, size_t n);
     int (*writeEvents)(void *db, const StoreEvent *e, size_t n);
+    int (*writeVmEnergy)(void *db, const VmEnergySample *s, size_t n);
+    int (*describeHosts)(void *db, const HostInfo *h, size_t n);
+    int (*describeMeters)(void *db, const MeterInfo *m, size_t n);
+    /* Rows of one table with from <= t < to (tables without time: all). */
+    int (*scan)(void *db, StoreTable table, double from, double to, StoreRowFn fn, void *ctx);
     /* Raw rows with t < before are deleted; roll-ups and events are kept. */
     int (*retain)(void *db, double before, long *deleted);
     /* The meter's rows of one host over [from, to), from raw samples or a
@@ -95,8 +158,9 @@ typedef struct StoreDriver {
     int (*energy)(void *db, double from, double to, HostEnergy **out, size_t *n);
 } StoreDriver;
 
-/* Open "sqlite:PATH" or "postgres:CONNINFO"; NULL with an error naming the
- * URI when it cannot be opened. */
+/* Open "sqlite:PATH", "postgres:CONNINFO" or a libpq URI
+ * ("postgresql://..." or "postgres://..."); NULL with an error naming the
+ * URI (passwords blanked) when it cannot be opened. */
 Store *storeOpen(const char *uri);
 void storeClose(Store *st);
 
@@ -109,6 +173,19 @@ int storeWritePower(Store *st, const PowerSample *s, size_t n);
 int storeWriteHostUtil(Store *st, const HostUtilSample *s, size_t n);
 int storeWriteVmUtil(Store *st, const VmUtilSample *s, size_t n);
 int storeWriteEvents(Store *st, const StoreEvent *e, size_t n);
+int storeWriteVmEnergy(Store *st, const VmEnergySample *s, size_t n);
+
+/* Record hosts' server types and their meters (upserts). */
+int storeDescribeHosts(Store *st, const HostInfo *h, size_t n);
+int storeDescribeMeters(Store *st, const MeterInfo *m, size_t n);
+
+/* Read rows of one table back, ordered by host, name and time. */
+int storeScan(Store *st, StoreTable table, double from, double to, StoreRowFn fn, void *ctx);
+const char *storeTableName(StoreTable t);
+
+/* The URI with any password replaced by "***", for messages (static buffer
+ * of the caller: out, cap). */
+void storeUriRedact(const char *uri, char *out, size_t cap);
 
 /* Delete raw samples older than `before`; *deleted (may be NULL) counts
  * the rows removed. */

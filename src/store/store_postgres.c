@@ -40,6 +40,11 @@ static const char *const schemaSql =
     "CREATE TABLE IF NOT EXISTS events(id BIGSERIAL PRIMARY KEY, t DOUBLE PRECISION NOT NULL,"
     " kind TEXT NOT NULL, host TEXT, vm TEXT, detail JSONB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS events_t ON events(t);"
+    "CREATE TABLE IF NOT EXISTS vm_energy(vm TEXT NOT NULL, t DOUBLE PRECISION NOT NULL,"
+    " host TEXT NOT NULL, project TEXT, joules DOUBLE PRECISION NOT NULL, PRIMARY KEY(vm, t));"
+    "CREATE TABLE IF NOT EXISTS host_info(host TEXT PRIMARY KEY, server_type TEXT);"
+    "CREATE TABLE IF NOT EXISTS meter_info(host TEXT NOT NULL, meter TEXT NOT NULL,"
+    " driver TEXT NOT NULL, source SMALLINT NOT NULL, PRIMARY KEY(host, meter));"
     "CREATE TEMP TABLE IF NOT EXISTS roll_in(series BIGINT, bucket DOUBLE PRECISION,"
     " count BIGINT, sum DOUBLE PRECISION, min DOUBLE PRECISION, max DOUBLE PRECISION,"
     " joules DOUBLE PRECISION) ON COMMIT DELETE ROWS;";
@@ -306,16 +311,69 @@ static int pgWriteEvents(void *p, const StoreEvent *e, size_t n) {
                   copyIn(d, "COPY events(t, kind, host, vm, detail) FROM STDIN", "copying events"));
 }
 
+static int pgWriteVmEnergy(void *p, const VmEnergySample *s, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        putText(d, s[i].vm, '\t');
+        putNum(d, s[i].t, '\t');
+        putText(d, s[i].host, '\t');
+        putText(d, s[i].project && *s[i].project ? s[i].project : NULL, '\t');
+        putNum(d, s[i].joules, '\n');
+    }
+    return finish(d, copyIn(d, "COPY vm_energy(vm, t, host, project, joules) FROM STDIN",
+                            "copying VM energy samples"));
+}
+
+/* Run one parameterised statement that returns no rows. */
+static int runParams(PgDb *d, const char *sql, int n, const char *const *v, const char *doing) {
+    PGresult *r = PQexecParams(d->conn, sql, n, NULL, v, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pgErr(d, doing, r);
+    PQclear(r);
+    return rc;
+}
+
+static int pgDescribeHosts(void *p, const HostInfo *h, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *v[2] = {h[i].host,
+                            h[i].serverType && *h[i].serverType ? h[i].serverType : NULL};
+        rc = runParams(d,
+                       "INSERT INTO host_info(host, server_type) VALUES($1, $2)"
+                       " ON CONFLICT (host) DO UPDATE SET server_type = excluded.server_type",
+                       2, v, "recording a host");
+    }
+    return finish(d, rc);
+}
+
+static int pgDescribeMeters(void *p, const MeterInfo *m, size_t n) {
+    PgDb *d = p;
+    if (begin(d) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *v[4] = {m[i].host, m[i].meter, m[i].driver,
+                            m[i].source == SAMPLE_ESTIMATED ? "1" : "0"};
+        rc = runParams(d,
+                       "INSERT INTO meter_info(host, meter, driver, source) VALUES($1,$2,$3,$4)"
+                       " ON CONFLICT (host, meter) DO UPDATE SET driver = excluded.driver,"
+                       " source = excluded.source",
+                       4, v, "recording a meter");
+    }
+    return finish(d, rc);
+}
+
 static int pgRetain(void *p, double before, long *deleted) {
     PgDb *d = p;
-    static const char *const tables[] = {"power", "host_util", "vm_util"};
+    static const char *const tables[] = {"power", "host_util", "vm_util", "vm_energy"};
     char cut[40], sql[96];
     snprintf(cut, sizeof(cut), "%.17g", before);
     const char *v[1] = {cut};
     *deleted = 0;
     if (begin(d) < 0) return -1;
     int rc = 0;
-    for (size_t i = 0; i < 3 && rc == 0; i++) {
+    for (size_t i = 0; i < 4 && rc == 0; i++) {
         snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE t < $1", tables[i]);
         PGresult *r = PQexecParams(d->conn, sql, 1, NULL, v, NULL, NULL, 0);
         if (PQresultStatus(r) == PGRES_COMMAND_OK)
@@ -415,6 +473,51 @@ static int pgEnergy(void *p, double from, double to, HostEnergy **out, size_t *n
     return rc;
 }
 
+/* Every scan returns host, name, text, t, value, count, source (store.h). */
+static const char *const scanSql[STORE_TABLES] = {
+    [STORE_POWER] = "SELECT s.host, s.meter, NULL, p.t, p.watts, 0, p.source FROM power p"
+                    " JOIN series s ON s.id = p.series WHERE p.t >= $1 AND p.t < $2"
+                    " ORDER BY s.host, s.meter, p.t",
+    [STORE_HOST_UTIL] = "SELECT host, NULL, NULL, t, util, 0, 0 FROM host_util"
+                        " WHERE t >= $1 AND t < $2 ORDER BY host, t",
+    [STORE_VM_UTIL] = "SELECT host, vm, NULL, t, util, vcpus, 0 FROM vm_util"
+                      " WHERE t >= $1 AND t < $2 ORDER BY host, vm, t",
+    [STORE_VM_ENERGY] = "SELECT host, vm, project, t, joules, 0, 0 FROM vm_energy"
+                        " WHERE t >= $1 AND t < $2 ORDER BY host, vm, t",
+    [STORE_HOSTS] = "SELECT host, NULL, server_type, 0, 0, 0, 0 FROM host_info"
+                    " WHERE $1::float8 <= $2::float8 ORDER BY host",
+    [STORE_METERS] = "SELECT host, meter, driver, 0, 0, 0, source FROM meter_info"
+                     " WHERE $1::float8 <= $2::float8 ORDER BY host, meter",
+    [STORE_EVENTS] = "SELECT host, vm, kind, t, 0, 0, 0 FROM events WHERE t >= $1 AND t < $2"
+                     " ORDER BY host, vm, t",
+};
+
+static const char *pgValue(const PGresult *r, int row, int col) {
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static int pgScan(void *p, StoreTable table, double from, double to, StoreRowFn fn, void *ctx) {
+    PgDb *d = p;
+    char a[40], b[40];
+    snprintf(a, sizeof(a), "%.17g", from);
+    snprintf(b, sizeof(b), "%.17g", to);
+    const char *v[2] = {a, b};
+    PGresult *r = PQexecParams(d->conn, scanSql[table], 2, NULL, v, NULL, NULL, 0);
+    int stop = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : pgErr(d, "scanning", r);
+    for (int i = 0; !stop && i < PQntuples(r); i++) {
+        StoreRow row = {.host = pgValue(r, i, 0),
+                        .name = pgValue(r, i, 1),
+                        .text = pgValue(r, i, 2),
+                        .t = strtod(PQgetvalue(r, i, 3), NULL),
+                        .value = strtod(PQgetvalue(r, i, 4), NULL),
+                        .count = strtol(PQgetvalue(r, i, 5), NULL, 10),
+                        .source = (SampleSource)strtol(PQgetvalue(r, i, 6), NULL, 10)};
+        stop = fn(ctx, &row);
+    }
+    PQclear(r);
+    return stop;
+}
+
 const StoreDriver storePostgresDriver = {
     .scheme = "postgres",
     .summary = "PostgreSQL through libpq, for many agents writing to one place",
@@ -424,6 +527,10 @@ const StoreDriver storePostgresDriver = {
     .writeHostUtil = pgWriteHostUtil,
     .writeVmUtil = pgWriteVmUtil,
     .writeEvents = pgWriteEvents,
+    .writeVmEnergy = pgWriteVmEnergy,
+    .describeHosts = pgDescribeHosts,
+    .describeMeters = pgDescribeMeters,
+    .scan = pgScan,
     .retain = pgRetain,
     .series = pgSeries,
     .energy = pgEnergy,

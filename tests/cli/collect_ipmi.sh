@@ -99,6 +99,17 @@ fast=$(jq '[.[] | select(.type == "status" and .meter == "sensor")][0].samples' 
 slow=$(jq '[.[] | select(.type == "status" and .meter == "silent")][0].reads' "$TMP/run.all")
 if [ "$fast" -ge 5 ] && [ "$fast" -gt $((slow * 2)) ]; then pass; else fail "isolation: fast meter samples $fast, silent reads $slow"; fi
 
+# Agent mode: the same BMCs into SQLite and into a real PostgreSQL, read
+# back with each database's own client.
+"$GEYSER" collect --config "$TMP/m.ini" --store "sqlite:$TMP/ipmi.db" --host node-s --once --json >"$TMP/st.json" 2>"$TMP/err"
+rows=$(sqlite3 -separator '|' "$TMP/ipmi.db" "SELECT s.host, s.meter, p.watts FROM power p JOIN series s ON s.id = p.series ORDER BY s.meter")
+[ "$rows" = "$(printf 'node-auto|auto|352.0\ndcmi|dcmi|377.0\nsensor|sensor|352.0')" ] && pass || fail "ipmi into SQLite: $rows $(cat "$TMP/err")"
+pgrows=$(bash "$(dirname "$0")/../pg/with-postgres.sh" bash -c '
+  "$0" collect --config "$1" --store "postgres:$GEYSER_TEST_POSTGRES dbname=geyser_t1" --once >/dev/null 2>&1
+  psql -X -At -F"|" "$GEYSER_TEST_POSTGRES dbname=geyser_t1" -c "SELECT s.host, s.meter, p.watts FROM power p JOIN series s ON s.id = p.series ORDER BY s.meter"' \
+  "$GEYSER" "$TMP/m.ini" 2>&1)
+[ "$pgrows" = "$(printf 'node-auto|auto|352\ndcmi|dcmi|377\nsensor|sensor|352')" ] && pass || fail "ipmi into PostgreSQL: $pgrows"
+
 # DCMI demanded from a BMC without it.
 sed -e "s/127.0.0.1:$p2/127.0.0.1:$p1/" "$TMP/m.ini" | awk '/^\[meter "silent"\]/{exit} {print}' >"$TMP/nodcmi.ini"
 chmod 600 "$TMP/nodcmi.ini"
