@@ -20,6 +20,7 @@ Controller *ctlCreate(Policy *policy, const CtlConfig *cfg) {
     Controller *ctl = xcalloc(1, sizeof(*ctl));
     ctl->policy = policy;
     ctl->cfg = *cfg;
+    ctl->capW = -1;
     planInit(&ctl->plan);
     return ctl;
 }
@@ -153,6 +154,10 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
     int inFlight = migrationsInFlight(&cloud->view);
     for (size_t i = 0; i < ctl->plan.n; i++) {
         Action *a = &ctl->plan.actions[i];
+        if (a->outcome == OUTCOME_REFUSED) { /* held by the power cap */
+            ctl->stats.refused++;
+            continue;
+        }
         if (a->type == ACT_MIGRATE) a->mode = ctl->cfg.mode;
         /* Power-off is re-checked against a fresh view: the cloud may have
          * changed since the plan was made (a VM booted, an operator acted). */
@@ -198,6 +203,14 @@ int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
         errPrefix("policy %s", pd->name);
         return -1;
     }
-    if (execute) executePlan(ctl, cloud);
+    memset(&ctl->cap, 0, sizeof(ctl->cap));
+    if (ctl->capW >= 0)
+        capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan, &ctl->cap);
+    if (!execute) return 0;
+    /* Under a cap the controller packs harder than the policy's threshold. */
+    double high = ctl->cfg.high;
+    if (ctl->cap.active && ctl->cfg.high < CAP_HIGH) ctl->cfg.high = CAP_HIGH;
+    executePlan(ctl, cloud);
+    ctl->cfg.high = high;
     return 0;
 }
