@@ -13,8 +13,9 @@
 
 typedef struct CapWork {
     double *demand, *ram;
-    bool *going; /* powered off, or being emptied, by the plan */
-    bool *busy;  /* a migration of the plan touches it */
+    bool *going;   /* powered off, or being emptied, by the plan */
+    bool *busy;    /* a migration of the plan touches it */
+    bool *emptied; /* every VM leaves it in this plan */
 } CapWork;
 
 double capHostPower(const Host *h, double demand) {
@@ -40,6 +41,8 @@ static void applyPolicyPlan(const CloudView *v, const Plan *plan, CapWork *w) {
             w->busy[vm->host] = w->busy[a->target] = true;
         } else if ((a->type == ACT_POWER_OFF || a->type == ACT_DISABLE) && a->host >= 0) {
             w->going[a->host] = true;
+        } else if (a->type == ACT_ENABLE && a->host >= 0) {
+            w->busy[a->host] = true; /* the policy wants it */
         }
     }
 }
@@ -48,7 +51,8 @@ static double projectedDraw(const CloudView *v, const CapWork *w) {
     double p = 0;
     for (int h = 0; h < v->nhosts; h++) {
         const Host *host = &v->hosts[h];
-        bool off = host->state == HOST_OFF || (w->going[h] && host->nvms == 0);
+        bool off = host->state == HOST_OFF ||
+                   (w->going[h] && w->demand[h] <= 1e-9 && (host->nvms == 0 || w->emptied[h]));
         p += off ? offPower(host) : capHostPower(host, w->demand[h]);
     }
     return p;
@@ -162,7 +166,6 @@ static void consolidateHarder(const CloudView *v, const CtlConfig *cfg, Plan *pl
         if (h < 0) break;
         tried[h] = true;
         if (v->hosts[h].nvms > budget) continue;
-        double before = capHostPower(&v->hosts[h], w->demand[h]);
         if (!emptyHost(v, h, w, targets)) continue;
         for (int i = 0; i < v->nvms; i++) {
             if (v->vms[i].host != h || targets[i] < 0) continue;
@@ -175,8 +178,8 @@ static void consolidateHarder(const CloudView *v, const CtlConfig *cfg, Plan *pl
         if (v->hosts[h].enabled)
             planAdd(plan, ACT_DISABLE, h, -1, -1, "power cap %.0f W: emptied", capW);
         w->demand[h] = 0;
-        w->going[h] = w->busy[h] = true;
-        *p -= before - offPower(&v->hosts[h]);
+        w->going[h] = w->busy[h] = w->emptied[h] = true;
+        *p = projectedDraw(v, w);
         up--;
         st->hostsEmptied++;
     }
@@ -219,7 +222,8 @@ void capPlan(const CloudView *v, const CtlConfig *cfg, double capW, const double
     CapWork w = {.demand = xmalloc(n * sizeof(double)),
                  .ram = xmalloc(n * sizeof(double)),
                  .going = xcalloc(n, sizeof(bool)),
-                 .busy = xcalloc(n, sizeof(bool))};
+                 .busy = xcalloc(n, sizeof(bool)),
+                 .emptied = xcalloc(n, sizeof(bool))};
     memcpy(w.demand, demand, (size_t)v->nhosts * sizeof(double));
     memcpy(w.ram, ram, (size_t)v->nhosts * sizeof(double));
     for (int h = 0; h < v->nhosts; h++)
@@ -235,4 +239,5 @@ void capPlan(const CloudView *v, const CtlConfig *cfg, double capW, const double
     free(w.ram);
     free(w.going);
     free(w.busy);
+    free(w.emptied);
 }

@@ -198,19 +198,27 @@ int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
     ctl->stats.ticks++;
     planClear(&ctl->plan);
     projectHosts(ctl, &cloud->view);
-    const PolicyDriver *pd = ctl->policy->drv;
-    if (pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan) != 0) {
-        errPrefix("policy %s", pd->name);
-        return -1;
-    }
     memset(&ctl->cap, 0, sizeof(ctl->cap));
-    if (ctl->capW >= 0)
-        capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan, &ctl->cap);
-    if (!execute) return 0;
-    /* Under a cap the controller packs harder than the policy's threshold. */
-    double high = ctl->cfg.high;
-    if (ctl->cap.active && ctl->cfg.high < CAP_HIGH) ctl->cfg.high = CAP_HIGH;
-    executePlan(ctl, cloud);
+    /* Under a cap, the policy and the safety rules both pack up to
+     * CAP_HIGH and keep no headroom: a policy that saw an overload at its
+     * own threshold, or wanted spare capacity, would undo the
+     * consolidation the cap asks for. */
+    double high = ctl->cfg.high, headroom = ctl->cfg.headroom;
+    if (ctl->capW >= 0) {
+        if (ctl->cfg.high < CAP_HIGH) ctl->cfg.high = CAP_HIGH;
+        ctl->cfg.headroom = 0;
+    }
+    const PolicyDriver *pd = ctl->policy->drv;
+    int rc = pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan);
+    if (rc != 0) {
+        errPrefix("policy %s", pd->name);
+    } else {
+        if (ctl->capW >= 0)
+            capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan,
+                    &ctl->cap);
+        if (execute) executePlan(ctl, cloud);
+    }
     ctl->cfg.high = high;
-    return 0;
+    ctl->cfg.headroom = headroom;
+    return rc == 0 ? 0 : -1;
 }

@@ -25,6 +25,12 @@ if [ -d "$day" ]; then
   # policy none forbids migrations and power-offs: the cap cannot be met, and says so.
   "$GEYSER" simulate --trace "$day" --policy none --signals "$sig" --json >"$TMP/n.json" || fail "none"
   expect_json "$TMP/n.json" '(.energy.caps[0].met | not) and .energy.caps[0].max_over_kw > 20' "cap missed under none"
+  # Space shifting: the hydro site takes movable jobs when CO2 is the goal;
+  # pinned jobs stay, and the moves cost transfer energy.
+  "$GEYSER" simulate --trace "$day" --signals "$sig" --sites "$src/data/energy/sites.csv" \
+    --objective carbon --json >"$TMP/s.json" || fail "sites"
+  expect_json "$TMP/s.json" '.energy.jobs_moved > 0 and .energy.transfer_kwh > 0 and .energy.deadlines_met == 10' "jobs moved"
+  expect_json "$TMP/s.json" '.energy.jobs_cut.co2_pct > 50' "moving cuts the jobs' CO2 further"
 else
   echo "note: $day not found; PlanetLab checks skipped" >&2
 fi
@@ -37,4 +43,8 @@ mkdir -p "$TMP/nojobs" && cp "$sig/price.csv" "$TMP/nojobs/"
 expect_fail 1 "holds no jobs.csv" "signals without jobs" -- simulate --scenario paper-3node --signals "$TMP/nojobs"
 printf 'name,release,deadline,duration_s,power_kw,cpu,data_gb,pinned\na,0,7200,3600,1,1,5,maybe\n' >"$TMP/j.csv"
 expect_fail 1 "j.csv:2: pinned must be yes or no, not 'maybe'" "bad pinned" -- simulate --scenario paper-3node --signals "$sig" --jobs "$TMP/j.csv"
+printf 'name,signals,batch_cpu,bandwidth_mbit,transfer_kwh_per_gb\nfar,nowhere,10,0,0.1\n' >"$TMP/sites.csv"
+expect_fail 1 "sites.csv:2: bandwidth_mbit must be a positive number" "bad site" -- simulate --scenario paper-3node --signals "$sig" --sites "$TMP/sites.csv"
+printf 'name,signals,batch_cpu,bandwidth_mbit,transfer_kwh_per_gb\nfar,nowhere,10,100,0.1\n' >"$TMP/sites.csv"
+expect_fail 1 "sites.csv:2: site far" "missing site signals" -- simulate --scenario paper-3node --signals "$sig" --sites "$TMP/sites.csv"
 finish
