@@ -229,10 +229,10 @@ void capPlan(const CloudView *v, const CtlConfig *cfg, double capW, const double
     for (int h = 0; h < v->nhosts; h++)
         st->drawW += v->hosts[h].powerW;
     applyPolicyPlan(v, plan, &w);
-    double p = projectedDraw(v, &w);
-    holdPowerOns(v, plan, &w, capW, p, st);
-    stopSpareHosts(v, cfg, plan, &w, capW, &p, st);
-    consolidateHarder(v, cfg, plan, &w, capW, &p, st);
+    double p = projectedDraw(v, &w), aim = capW * (1 - CAP_MARGIN);
+    holdPowerOns(v, plan, &w, aim, p, st);
+    stopSpareHosts(v, cfg, plan, &w, aim, &p, st);
+    consolidateHarder(v, cfg, plan, &w, aim, &p, st);
     st->projectedW = p;
     st->reachable = p <= capW * (1 + 1e-9);
     free(w.demand);

@@ -24,6 +24,10 @@
 
 /* The utilization hosts may be packed to while a cap is active. */
 #define CAP_HIGH 0.95
+/* The plan aims this fraction under the cap: the load moves within an
+ * interval, and a plan that lands exactly on the cap breaks it half the
+ * time. */
+#define CAP_MARGIN 0.03
 
 typedef struct CapStatus {
     bool active;
