@@ -244,30 +244,42 @@ static void printRow(const SimResult *r) {
 }
 
 static void printEnergyHeader(void) {
-    printf("  %-22s %9s %9s %9s %11s %7s %7s %8s  %s\n", "policy (jobs)", "deadlines", "EUR",
-           "kg CO2", "non-ren kWh", "-EUR%", "-CO2%", "-nonren%", "caps");
+    printf("  %-22s %9s %8s %8s %9s %12s %12s %12s  %s\n", "policy (jobs)", "deadlines", "EUR",
+           "kg CO2", "nonren kWh", "-EUR% j/s", "-CO2% j/s", "-nonren% j/s", "caps");
 }
 
 static double cut(double now, double ref) {
     return ref != 0 ? 100 * (1 - now / ref) : 0;
 }
 
-/* The site's money, CO2 and non-renewable energy, cut against the same
- * day with every job at arrival; then whether each cap held. */
+/* "jobs/site" cuts against the same day with every job at arrival. */
+static void printCut(double jobs, double jobsRef, double site, double siteRef) {
+    char text[32];
+    snprintf(text, sizeof(text), "%.1f/%.1f", cut(jobs, jobsRef), cut(site, siteRef));
+    printf(" %12s", text);
+}
+
+/* The site's money, CO2 and non-renewable energy, the cuts for the jobs
+ * (wherever they ran, transfers included) and for the simulated site,
+ * then whether each cap held. */
 static void printEnergyRow(const SimResult *r) {
     const EnergyResult *e = &r->energy;
     char dl[24];
     snprintf(dl, sizeof(dl), "%d/%d", e->deadlinesMet, e->jobs);
-    printf("  %-22s %9s %9.2f %9.1f %11.1f %7.1f %7.1f %8.1f ", r->policy, dl, e->site.costEur,
-           e->site.co2Kg, e->site.nonRenewableKwh, cut(e->site.costEur, e->siteAtArrival.costEur),
-           cut(e->site.co2Kg, e->siteAtArrival.co2Kg),
-           cut(e->site.nonRenewableKwh, e->siteAtArrival.nonRenewableKwh));
+    printf("  %-22s %9s %8.2f %8.1f %9.1f", r->policy, dl, e->site.costEur, e->site.co2Kg,
+           e->site.nonRenewableKwh);
+    printCut(e->jobs_.costEur, e->jobsAtArrival.costEur, e->site.costEur, e->siteAtArrival.costEur);
+    printCut(e->jobs_.co2Kg, e->jobsAtArrival.co2Kg, e->site.co2Kg, e->siteAtArrival.co2Kg);
+    printCut(e->jobs_.nonRenewableKwh, e->jobsAtArrival.nonRenewableKwh, e->site.nonRenewableKwh,
+             e->siteAtArrival.nonRenewableKwh);
+    printf(" ");
     for (int i = 0; i < e->ncaps; i++) {
         if (e->caps[i].met)
             printf(" met+%.0fs", e->caps[i].metAfterS);
         else
             printf(" missed");
     }
+    if (e->jobsMoved) printf("  (%d jobs moved)", e->jobsMoved);
     printf("\n");
 }
 
