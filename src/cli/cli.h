@@ -52,6 +52,8 @@ typedef struct SimArgs {
     long vms, seed, scale;
     bool json, progress, list;
     double low, high, bandwidthMbit;
+    const char *signals, *deferrable, *sites, *objective; /* energy inputs, or NULL */
+    EnergySetup energy;                                   /* loaded by cliLoadEnergy */
     SimOptions opt;
 } SimArgs;
 
@@ -61,6 +63,12 @@ extern const struct option cliSimOptions[];
 int cliParseSimArgs(int argc, char **argv, SimArgs *a);
 /* The scenario the options name, or NULL with an error. */
 Scenario *cliBuildScenario(const SimArgs *a);
+/* Load --signals (with --jobs/--deferrable, else DIR/jobs.csv) and
+ * --sites into a->energy and point a->opt.energy at it; nothing without
+ * --signals. Free with energySetupFree(&a->energy). */
+int cliLoadEnergy(SimArgs *a);
+/* The energy part of a run, under its JSON names. */
+json_t *cliEnergyJson(const EnergyResult *e);
 /* A run's metrics under their JSON names. */
 json_t *cliResultJson(const SimResult *r);
 

@@ -23,31 +23,41 @@
 #define MAX_DAYS     64
 
 void cmdCompareHelp(FILE *f) {
-    fprintf(f, "NAME\n"
-               "    geyser compare - run several policies on the same traces, side by side\n\n"
-               "SYNOPSIS\n"
-               "    geyser compare --policies P1,P2,... [--trace DIR [--days all]] [--jobs N]\n"
-               "                   [--plot PREFIX] [SIMULATE OPTIONS] [--json]\n\n"
-               "DESCRIPTION\n"
-               "    Runs each policy on the same scenario (the options of 'geyser simulate':\n"
-               "    --scenario, --trace, --order, --csv, --hosts, --scale, --max-migrations, ...)\n"
-               "    in parallel child processes and prints one table: energy, its ratio to the\n"
-               "    lower bound, migrations, SLATAH, PDM, SLAV, host shutdowns and runtime.\n\n"
-               "OPTIONS\n"
-               "    --policies LIST   comma-separated policy specs, e.g. thr-mmt:0.8,lr-mmt:1.2\n"
-               "    --days all        --trace is a folder of day folders: run every day, then\n"
-               "                      the total (energy, migrations) and mean (SLA metrics)\n"
-               "    --jobs N          runs at once (default: the number of CPUs)\n"
-               "    --plot PREFIX     write PREFIX-slav.svg and PREFIX-migrations.svg (energy\n"
-               "                      against SLAV and migrations, lower bound marked) and PNGs\n"
-               "                      when rsvg-convert is installed\n"
-               "    --json            an array of objects with simulate's metric names, plus\n"
-               "                      \"day\" and \"energy_ratio\"\n\n"
-               "EXAMPLES\n"
-               "    geyser compare --trace ../shared/data/planetlab/20110303 \\\n"
-               "        --policies thr-mmt:0.8,iqr-mmt:1.5,mad-mmt:2.5,lr-mmt:1.2,paper\n"
-               "    geyser compare --trace ../shared/data/planetlab --days all \\\n"
-               "        --policies lr-mmt:1.2,paper --json\n");
+    fprintf(f,
+            "NAME\n"
+            "    geyser compare - run several policies on the same traces, side by side\n\n"
+            "SYNOPSIS\n"
+            "    geyser compare --policies P1,P2,... [--trace DIR [--days all]] [--jobs N]\n"
+            "                   [--plot PREFIX] [SIMULATE OPTIONS] [--json]\n\n"
+            "DESCRIPTION\n"
+            "    Runs each policy on the same scenario (the options of 'geyser simulate':\n"
+            "    --scenario, --trace, --order, --csv, --hosts, --scale, --max-migrations, ...)\n"
+            "    in parallel child processes and prints one table: energy, its ratio to the\n"
+            "    lower bound, migrations, SLATAH, PDM, SLAV, host shutdowns and runtime.\n\n"
+            "OPTIONS\n"
+            "    --policies LIST   comma-separated policy specs, e.g. thr-mmt:0.8,lr-mmt:1.2\n"
+            "    --days all        --trace is a folder of day folders: run every day, then\n"
+            "                      the total (energy, migrations) and mean (SLA metrics)\n"
+            "    --jobs N          runs at once (default: the number of CPUs)\n"
+            "    --plot PREFIX     write PREFIX-slav.svg and PREFIX-migrations.svg (energy\n"
+            "                      against SLAV and migrations, lower bound marked) and PNGs\n"
+            "                      when rsvg-convert is installed\n"
+            "    --json            an array of objects with simulate's metric names, plus\n"
+            "                      \"day\" and \"energy_ratio\"\n\n"
+            "ENERGY OBJECTIVES\n"
+            "    With --signals DIR (and its jobs.csv, or --deferrable FILE), a policy spec may\n"
+            "    end in +cost, +carbon or +renewable (renewable_share): the deferrable jobs are\n"
+            "    then planned for that objective; a plain spec runs them at arrival. A second\n"
+            "    table shows the site's money, CO2 and non-renewable energy, their cuts\n"
+            "    against the same day with every job at arrival, and each demand-response cap.\n\n"
+            "EXAMPLES\n"
+            "    geyser compare --trace ../shared/data/planetlab/20110303 \\\n"
+            "        --policies thr-mmt:0.8,iqr-mmt:1.5,mad-mmt:2.5,lr-mmt:1.2,paper\n"
+            "    geyser compare --trace ../shared/data/planetlab --days all \\\n"
+            "        --policies lr-mmt:1.2,paper --json\n"
+            "    geyser compare --trace ../shared/data/planetlab/20110303 \\\n"
+            "        --signals data/energy/planetlab-day \\\n"
+            "        --policies geyser,geyser+cost,geyser+carbon,geyser+renewable\n");
 }
 
 typedef struct CompareArgs {
@@ -87,8 +97,11 @@ static int takeCompareArgs(int *argc, char **argv, CompareArgs *c) {
             }
             continue;
         }
-        if (strcmp(a, "--policy") == 0 || strcmp(a, "--timeline") == 0)
-            return ERR("%s is simulate's; compare takes --policies LIST", a);
+        if (strcmp(a, "--policy") == 0 || strcmp(a, "--timeline") == 0 ||
+            strcmp(a, "--objective") == 0)
+            return ERR("%s is simulate's; compare takes --policies LIST (objectives as "
+                       "geyser+cost)",
+                       a);
         argv[out++] = argv[i];
     }
     *argc = out;
@@ -228,6 +241,46 @@ static void printRow(const SimResult *r) {
     printf("  %-22s %11.2f %7.3f %10ld %8.3f %9.4f %10.3g %9ld %7.2fs\n", r->policy, r->energyKwh,
            ratio(r), r->migrations, r->slatahPct, r->pdmPct, r->slav, r->hostShutdowns,
            r->runtimeS);
+}
+
+static void printEnergyHeader(void) {
+    printf("  %-22s %9s %8s %8s %9s %12s %12s %12s  %s\n", "policy (jobs)", "deadlines", "EUR",
+           "kg CO2", "nonren kWh", "-EUR% j/s", "-CO2% j/s", "-nonren% j/s", "caps");
+}
+
+static double cut(double now, double ref) {
+    return ref != 0 ? 100 * (1 - now / ref) : 0;
+}
+
+/* "jobs/site" cuts against the same day with every job at arrival. */
+static void printCut(double jobs, double jobsRef, double site, double siteRef) {
+    char text[32];
+    snprintf(text, sizeof(text), "%.1f/%.1f", cut(jobs, jobsRef), cut(site, siteRef));
+    printf(" %12s", text);
+}
+
+/* The site's money, CO2 and non-renewable energy, the cuts for the jobs
+ * (wherever they ran, transfers included) and for the simulated site,
+ * then whether each cap held. */
+static void printEnergyRow(const SimResult *r) {
+    const EnergyResult *e = &r->energy;
+    char dl[24];
+    snprintf(dl, sizeof(dl), "%d/%d", e->deadlinesMet, e->jobs);
+    printf("  %-22s %9s %8.2f %8.1f %9.1f", r->policy, dl, e->site.costEur, e->site.co2Kg,
+           e->site.nonRenewableKwh);
+    printCut(e->jobs_.costEur, e->jobsAtArrival.costEur, e->site.costEur, e->siteAtArrival.costEur);
+    printCut(e->jobs_.co2Kg, e->jobsAtArrival.co2Kg, e->site.co2Kg, e->siteAtArrival.co2Kg);
+    printCut(e->jobs_.nonRenewableKwh, e->jobsAtArrival.nonRenewableKwh, e->site.nonRenewableKwh,
+             e->siteAtArrival.nonRenewableKwh);
+    printf(" ");
+    for (int i = 0; i < e->ncaps; i++) {
+        if (e->caps[i].met)
+            printf(" met+%.0fs", e->caps[i].metAfterS);
+        else
+            printf(" missed");
+    }
+    if (e->jobsMoved) printf("  (%d jobs moved)", e->jobsMoved);
+    printf("\n");
 }
 
 static json_t *rowJson(const SimResult *r, const char *day) {
@@ -385,6 +438,7 @@ static int compareDays(SimArgs *a, CompareArgs *c) {
     } else {
         days[0] = xstrdup(root ? root : "");
     }
+    if (cliLoadEnergy(a) != 0) return -1;
     SimResult *res = xcalloc((size_t)c->npolicies, sizeof(SimResult));
     SimResult *sum = xcalloc((size_t)c->npolicies, sizeof(SimResult));
     json_t *arr = json_array();
@@ -406,6 +460,12 @@ static int compareDays(SimArgs *a, CompareArgs *c) {
             else
                 printRow(&res[i]);
             accumulate(&sum[i], &res[i], ndays);
+        }
+        if (!a->json && res[0].energy.on) {
+            printf("\n");
+            printEnergyHeader();
+            for (int i = 0; i < c->npolicies; i++)
+                printEnergyRow(&res[i]);
         }
         if (!a->json) printf("\n");
     }
@@ -453,6 +513,7 @@ int cmdCompare(int argc, char **argv) {
         cliError("compare");
         rc = 1;
     }
+    energySetupFree(&a.energy);
     free(c.policyText);
     free(args);
     return rc;

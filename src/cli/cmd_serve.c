@@ -16,7 +16,8 @@ void cmdServeHelp(FILE *f) {
         "SYNOPSIS\n"
         "    geyser serve [--listen ADDR:PORT] [--mode observe|auto] [--speed X]\n"
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
-        "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n\n"
+        "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
+        "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
@@ -42,7 +43,19 @@ void cmdServeHelp(FILE *f) {
         "    --store URI          record every tick into a store (sqlite:PATH, postgres:CONNINFO,\n"
         "                         postgresql://...): hosts' power and utilization, VMs'\n"
         "                         utilization and attributed energy, events; times are the\n"
-        "                         simulated clock from the daemon's start\n\n"
+        "                         simulated clock from the daemon's start\n"
+        "    --signals DIR        energy signals (price, carbon, renewable forecasts), demand-\n"
+        "                         response caps and deferrable jobs (jobs.csv) as CSV files,\n"
+        "                         times in seconds of the simulated clock (docs/energy.md)\n"
+        "    --signals-url URL    poll a JSON document {\"time\": S, \"price_eur_per_mwh\": X,\n"
+        "                         \"carbon_g_per_kwh\": Y, \"renewable_kw\": Z} (any subset)\n"
+        "    --poll S             seconds between polls (default 60)\n"
+        "    --signal-max-age S   a pushed or polled value older than S simulated seconds is\n"
+        "                         stale and the file forecast is used again (default 3600)\n"
+        "    --objective OBJ      plan the deferrable jobs for cost (default), carbon or\n"
+        "                         renewable_share\n"
+        "    Signals are also pushed with POST /api/v1/signals and caps set with\n"
+        "    POST /api/v1/caps (both need the bearer token).\n\n"
         "RESOURCES\n"
         "    /  the dashboard;  /api/v1/  the JSON API index;  /metrics  /healthz  "
         "(docs/api.md)\n\n"
@@ -64,6 +77,11 @@ int cmdServe(int argc, char **argv) {
                                          {"tls-key", required_argument, NULL, 'K'},
                                          {"token-file", required_argument, NULL, 'k'},
                                          {"store", required_argument, NULL, 'D'},
+                                         {"signals", required_argument, NULL, 'g'},
+                                         {"signals-url", required_argument, NULL, 'u'},
+                                         {"poll", required_argument, NULL, 'P'},
+                                         {"objective", required_argument, NULL, 'o'},
+                                         {"signal-max-age", required_argument, NULL, 'a'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
@@ -101,6 +119,18 @@ int cmdServe(int argc, char **argv) {
         case 'K': cfg.tlsKey = optarg; break;
         case 'k': cfg.tokenFile = optarg; break;
         case 'D': cfg.store = optarg; break;
+        case 'g': cfg.energy.signalsDir = optarg; break;
+        case 'u': cfg.energy.url = optarg; break;
+        case 'P':
+            if (parseDouble(optarg, &cfg.energy.pollS) != 0 || cfg.energy.pollS < 0.1 ||
+                cfg.energy.pollS > 86400)
+                rc = ERR("--poll: '%s' is not a number of seconds from 0.1 to 86400", optarg);
+            break;
+        case 'a':
+            if (parseDouble(optarg, &cfg.energy.maxAgeS) != 0 || cfg.energy.maxAgeS <= 0)
+                rc = ERR("--signal-max-age: '%s' is not a positive number of seconds", optarg);
+            break;
+        case 'o': rc = shiftObjectiveParse(optarg, &cfg.energy.objective); break;
         case 'h': cmdServeHelp(stdout); return 0;
         default:
             rc = ERR("unknown or incomplete option '%s'; see 'geyser serve --help'",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
@@ -49,6 +50,15 @@ void cmdSimulateHelp(FILE *f) {
         "    --interval S         control interval in seconds (default: the trace step)\n"
         "    --bandwidth MBIT     migration link bandwidth per host in Mbit/s (default 1000)\n"
         "    --timeline FILE      write one CSV row per step (hosts on, power, demand, ...)\n"
+        "    --signals DIR        energy signals (price.csv, carbon.csv, renewable.csv, "
+        "caps.csv):\n"
+        "                         plan deferrable jobs, obey demand-response caps, and report\n"
+        "                         money, CO2 and non-renewable energy (docs/energy.md)\n"
+        "    --jobs FILE, --deferrable FILE\n"
+        "                         the deferrable jobs (default: DIR/jobs.csv when present)\n"
+        "    --objective OBJ      plan the jobs for cost, carbon or renewable_share (the same\n"
+        "                         as --policy SPEC+OBJ); without it, every job at arrival\n"
+        "    --sites FILE         other data centres for space shifting (docs/energy.md)\n"
         "    --json               print one JSON object instead of the table\n"
         "    --no-progress        no progress bar even on a terminal\n"
         "    --list               list scenarios, policies and server types, then exit\n\n"
@@ -65,7 +75,9 @@ void cmdSimulateHelp(FILE *f) {
         "EXAMPLES\n"
         "    geyser simulate\n"
         "    geyser simulate --scenario paper-3node --json\n"
-        "    geyser simulate --trace ../shared/data/planetlab/20110303 --policy paper:0.2,0.8\n");
+        "    geyser simulate --trace ../shared/data/planetlab/20110303 --policy paper:0.2,0.8\n"
+        "    geyser simulate --trace ../shared/data/planetlab/20110303 --policy geyser \\\n"
+        "        --signals data/energy/planetlab-day --objective carbon\n");
 }
 
 enum {
@@ -91,6 +103,10 @@ enum {
     OPT_NOPROGRESS,
     OPT_LIST,
     OPT_HELP,
+    OPT_SIGNALS,
+    OPT_DEFERRABLE,
+    OPT_OBJECTIVE,
+    OPT_SITES,
 };
 
 const struct option cliSimOptions[] = {
@@ -116,6 +132,11 @@ const struct option cliSimOptions[] = {
     {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
     {"list", no_argument, NULL, OPT_LIST},
     {"help", no_argument, NULL, OPT_HELP},
+    {"signals", required_argument, NULL, OPT_SIGNALS},
+    {"jobs", required_argument, NULL, OPT_DEFERRABLE},
+    {"deferrable", required_argument, NULL, OPT_DEFERRABLE},
+    {"objective", required_argument, NULL, OPT_OBJECTIVE},
+    {"sites", required_argument, NULL, OPT_SITES},
     {NULL, 0, NULL, 0},
 };
 
@@ -183,6 +204,10 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
         case OPT_NOPROGRESS: a->progress = false; break;
         case OPT_LIST: a->list = true; break;
         case OPT_HELP: help(stdout); return 1;
+        case OPT_SIGNALS: a->signals = optarg; break;
+        case OPT_DEFERRABLE: a->deferrable = optarg; break;
+        case OPT_OBJECTIVE: a->objective = optarg; break;
+        case OPT_SITES: a->sites = optarg; break;
         default:
             return ERR("unknown or incomplete option '%s'; see 'geyser %s --help'",
                        argv[optind - 1], cmd);
@@ -192,6 +217,10 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
     if (optind < argc) return ERR("unexpected argument '%s'", argv[optind]);
     if (a->trace && a->csv) return ERR("--trace and --csv cannot be combined");
     if (a->order && !a->trace) return ERR("--order needs --trace");
+    if ((a->deferrable || a->sites || a->objective) && !a->signals)
+        return ERR("--jobs, --objective and --sites need --signals DIR");
+    ShiftObjective o;
+    if (a->objective && shiftObjectiveParse(a->objective, &o) != 0) return -1;
     a->opt.sim.linkMBps = a->bandwidthMbit / 8;
     return 0;
 }
@@ -257,6 +286,57 @@ Scenario *cliBuildScenario(const SimArgs *a) {
     return NULL;
 }
 
+int cliLoadEnergy(SimArgs *a) {
+    if (!a->signals) return 0;
+    char def[1024];
+    const char *jobs = a->deferrable;
+    snprintf(def, sizeof(def), "%s/jobs.csv", a->signals);
+    if (!jobs && access(def, R_OK) == 0) jobs = def;
+    if (!jobs)
+        return ERR("--signals %s holds no jobs.csv: give the jobs with --jobs FILE", a->signals);
+    if (energySetupLoad(&a->energy, a->signals, jobs, a->sites) != 0) return -1;
+    a->opt.energy = &a->energy;
+    return 0;
+}
+
+static json_t *totalsJson(const EnergyTotals *t) {
+    return json_pack("{s:f, s:f, s:f, s:f}", "energy_kwh", t->energyKwh, "cost_eur", t->costEur,
+                     "co2_kg", t->co2Kg, "non_renewable_kwh", t->nonRenewableKwh);
+}
+
+static double cutPct(double now, double ref) {
+    return ref != 0 ? 100 * (1 - now / ref) : 0;
+}
+
+static json_t *cutsJson(const EnergyTotals *t, const EnergyTotals *ref) {
+    return json_pack("{s:f, s:f, s:f}", "cost_pct", cutPct(t->costEur, ref->costEur), "co2_pct",
+                     cutPct(t->co2Kg, ref->co2Kg), "non_renewable_pct",
+                     cutPct(t->nonRenewableKwh, ref->nonRenewableKwh));
+}
+
+json_t *cliEnergyJson(const EnergyResult *e) {
+    json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:f}", "objective", e->objective, "jobs", e->jobs,
+                          "deadlines_met", e->deadlinesMet, "jobs_moved", e->jobsMoved,
+                          "transfer_kwh", e->transferKwh);
+    json_object_set_new(o, "site", totalsJson(&e->site));
+    json_object_set_new(o, "site_at_arrival", totalsJson(&e->siteAtArrival));
+    json_object_set_new(o, "jobs_energy", totalsJson(&e->jobs_));
+    json_object_set_new(o, "jobs_at_arrival", totalsJson(&e->jobsAtArrival));
+    json_object_set_new(o, "site_cut", cutsJson(&e->site, &e->siteAtArrival));
+    json_object_set_new(o, "jobs_cut", cutsJson(&e->jobs_, &e->jobsAtArrival));
+    json_t *caps = json_array();
+    for (int i = 0; i < e->ncaps; i++) {
+        const CapResult *c = &e->caps[i];
+        json_t *cj = json_pack("{s:f, s:f, s:f, s:b, s:f, s:f}", "start", c->start, "end", c->end,
+                               "cap_kw", c->capKw, "met", c->met, "max_draw_kw", c->maxDrawKw,
+                               "max_over_kw", c->maxOverKw);
+        json_object_set_new(cj, "met_after_s", c->met ? json_real(c->metAfterS) : json_null());
+        json_array_append_new(caps, cj);
+    }
+    json_object_set_new(o, "caps", caps);
+    return o;
+}
+
 json_t *cliResultJson(const SimResult *r) {
     json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f}", "scenario", r->scenario, "policy",
                           r->policy, "hosts", r->hosts, "vms", r->vms, "steps", r->steps,
@@ -275,6 +355,7 @@ json_t *cliResultJson(const SimResult *r) {
     json_object_set_new(o, "refused_actions", json_integer(r->refused));
     json_object_set_new(o, "failed_actions", json_integer(r->failed));
     json_object_set_new(o, "runtime_s", json_real(r->runtimeS));
+    if (r->energy.on) json_object_set_new(o, "energy", cliEnergyJson(&r->energy));
     if (r->nphases > 0) {
         json_t *phases = json_array();
         for (int i = 0; i < r->nphases; i++) {
@@ -286,6 +367,30 @@ json_t *cliResultJson(const SimResult *r) {
         json_object_set_new(o, "phases", phases);
     }
     return o;
+}
+
+static void printEnergy(const EnergyResult *e) {
+    printf("\n  deferrable jobs: %d, deadlines met %d, planned for %s, %d moved to another site\n",
+           e->jobs, e->deadlinesMet, e->objective, e->jobsMoved);
+    printf("  %-22s %12s %12s %12s\n", "", "EUR", "kg CO2", "non-ren kWh");
+    const struct {
+        const char *label;
+        const EnergyTotals *t;
+    } rows[] = {{"site", &e->site},
+                {"site, jobs at arrival", &e->siteAtArrival},
+                {"jobs", &e->jobs_},
+                {"jobs at arrival", &e->jobsAtArrival}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        printf("  %-22s %12.2f %12.1f %12.1f\n", rows[i].label, rows[i].t->costEur,
+               rows[i].t->co2Kg, rows[i].t->nonRenewableKwh);
+    for (int i = 0; i < e->ncaps; i++) {
+        const CapResult *c = &e->caps[i];
+        printf("  cap %.0f kW %.0f-%.0f s: ", c->capKw, c->start, c->end);
+        if (c->met)
+            printf("met %.0f s after its start (worst step %.1f kW)\n", c->metAfterS, c->maxDrawKw);
+        else
+            printf("NOT met (worst step %.1f kW)\n", c->maxDrawKw);
+    }
 }
 
 static void printTable(const SimResult *r) {
@@ -307,6 +412,7 @@ static void printTable(const SimResult *r) {
         printf("  %-18s %12ld refused, %ld failed; last: %s\n", "actions", r->refused, r->failed,
                r->lastProblem);
     printf("  %-18s %12.3f s\n", "runtime", r->runtimeS);
+    if (r->energy.on) printEnergy(&r->energy);
     if (r->nphases == 0) return;
     printf("\n  %-16s %10s %12s %9s\n", "phase", "minutes", "avg power W", "hosts on");
     for (int i = 0; i < r->nphases; i++)
@@ -325,6 +431,16 @@ static int simulateWith(SimArgs *a) {
                  a->high >= 0 ? a->high : 0.8);
         a->opt.policy = spec;
     }
+    if (a->objective) {
+        static char spec[160];
+        int n = snprintf(spec, sizeof(spec), "%s+%s", a->opt.policy ? a->opt.policy : "geyser",
+                         a->objective);
+        if (n < 0 || (size_t)n >= sizeof(spec))
+            return ERR("--policy and --objective make a spec longer than %zu characters",
+                       sizeof(spec) - 1);
+        a->opt.policy = spec;
+    }
+    if (cliLoadEnergy(a) != 0) return -1;
     Scenario *sc = cliBuildScenario(a);
     if (!sc) return -1;
     FILE *tl = NULL;
@@ -367,7 +483,9 @@ int cmdSimulate(int argc, char **argv) {
         listEverything();
         return 0;
     }
-    if (simulateWith(&a) != 0) {
+    rc = simulateWith(&a);
+    energySetupFree(&a.energy);
+    if (rc != 0) {
         cliError("simulate");
         return 1;
     }

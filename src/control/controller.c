@@ -20,6 +20,7 @@ Controller *ctlCreate(Policy *policy, const CtlConfig *cfg) {
     Controller *ctl = xcalloc(1, sizeof(*ctl));
     ctl->policy = policy;
     ctl->cfg = *cfg;
+    ctl->capW = -1;
     planInit(&ctl->plan);
     return ctl;
 }
@@ -153,6 +154,10 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
     int inFlight = migrationsInFlight(&cloud->view);
     for (size_t i = 0; i < ctl->plan.n; i++) {
         Action *a = &ctl->plan.actions[i];
+        if (a->outcome == OUTCOME_REFUSED) { /* held by the power cap */
+            ctl->stats.refused++;
+            continue;
+        }
         if (a->type == ACT_MIGRATE) a->mode = ctl->cfg.mode;
         /* Power-off is re-checked against a fresh view: the cloud may have
          * changed since the plan was made (a VM booted, an operator acted). */
@@ -193,11 +198,27 @@ int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
     ctl->stats.ticks++;
     planClear(&ctl->plan);
     projectHosts(ctl, &cloud->view);
-    const PolicyDriver *pd = ctl->policy->drv;
-    if (pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan) != 0) {
-        errPrefix("policy %s", pd->name);
-        return -1;
+    memset(&ctl->cap, 0, sizeof(ctl->cap));
+    /* Under a cap, the policy and the safety rules both pack up to
+     * CAP_HIGH and keep no headroom: a policy that saw an overload at its
+     * own threshold, or wanted spare capacity, would undo the
+     * consolidation the cap asks for. */
+    double high = ctl->cfg.high, headroom = ctl->cfg.headroom;
+    if (ctl->capW >= 0) {
+        if (ctl->cfg.high < CAP_HIGH) ctl->cfg.high = CAP_HIGH;
+        ctl->cfg.headroom = 0;
     }
-    if (execute) executePlan(ctl, cloud);
-    return 0;
+    const PolicyDriver *pd = ctl->policy->drv;
+    int rc = pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan);
+    if (rc != 0) {
+        errPrefix("policy %s", pd->name);
+    } else {
+        if (ctl->capW >= 0)
+            capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan,
+                    &ctl->cap);
+        if (execute) executePlan(ctl, cloud);
+    }
+    ctl->cfg.high = high;
+    ctl->cfg.headroom = headroom;
+    return rc == 0 ? 0 : -1;
 }

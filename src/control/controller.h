@@ -13,6 +13,7 @@
 #ifndef GEYSER_CONTROLLER_H
 #define GEYSER_CONTROLLER_H
 
+#include "capping.h"
 #include "cloud.h"
 #include "plan.h"
 #include "policy.h"
@@ -31,6 +32,10 @@ typedef struct Controller {
     CtlConfig cfg;
     Plan plan; /* the last tick's plan, with outcomes */
     CtlStats stats;
+    /* Demand response: the hosts' draw must stay at or below capW watts
+     * (negative: no cap). Set by the owner of the signals before a tick. */
+    double capW;
+    CapStatus cap; /* what the last tick did about it */
     /* Scratch, sized to the view, for cumulative safety checks. */
     double *demand;
     double *ram;

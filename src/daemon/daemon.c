@@ -145,7 +145,9 @@ int daemonTick(Daemon *d, double wallSeconds) {
         simSetTime(d->cloud, d->nextControl);
         simAdvance(d->shadow, d->nextControl);
         simSetTime(d->shadow, d->nextControl);
+        energyHookControl(d->energy, d->ctl, &d->cloud->view, d->nextControl, d->intervalS);
         if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
+        energyHookAfterControl(d->energy, d->ctl);
         recordPlanEvents(d);
         d->nextControl += d->intervalS;
     }
@@ -191,6 +193,9 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     d->shadow = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
     if (!d->shadow) goto fail;
     d->migrationMBps = simCfg.linkMBps;
+    d->cfg.energy.speed = cfg->speed;
+    d->energy = energyHookCreate(&d->cfg.energy);
+    if (!d->energy) goto fail;
     d->hist = histCreate(sc->nhosts, sc->nvms);
     d->frHostPower = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
     d->frHostUtil = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
@@ -218,6 +223,7 @@ fail:
 int daemonRun(Daemon *d) {
     d->startedMs = loopNowMs();
     loopAddTimer(d->loop, 0, onTick, d);
+    energyHookStart(d->energy, d->loop, &d->simTime);
     return loopRun(d->loop);
 }
 
@@ -227,6 +233,7 @@ void daemonFree(Daemon *d) {
     recorderFree(d->rec);
     loopFree(d->loop);
     ctlFree(d->ctl);
+    energyHookFree(d->energy);
     cloudClose(d->cloud);
     cloudClose(d->shadow);
     histFree(d->hist);

@@ -9,6 +9,7 @@
 
 #include "attribution.h"
 #include "controller.h"
+#include "energyhook.h"
 #include "history.h"
 #include "http.h"
 #include "loop.h"
@@ -29,8 +30,9 @@ typedef struct DaemonConfig {
     double runForS;      /* stop after this many wall seconds; 0 = until a signal */
     const char *tlsCert; /* HTTPS with this PEM certificate and tlsKey; NULL: HTTP */
     const char *tlsKey;
-    const char *tokenFile; /* bearer token for requests that change anything */
-    const char *store;     /* record each tick into this store (recorder.h), or NULL */
+    const char *tokenFile;   /* bearer token for requests that change anything */
+    const char *store;       /* record each tick into this store (recorder.h), or NULL */
+    EnergyHookConfig energy; /* signals, caps, deferrable jobs (energyhook.h) */
 } DaemonConfig;
 
 typedef struct Daemon {
@@ -61,6 +63,7 @@ typedef struct Daemon {
     double *vmEnergyPrev;
     double migrationMBps; /* link bandwidth, for the migrations' estimated duration */
     struct Recorder *rec; /* --store, or NULL */
+    EnergyHook *energy;   /* the energy supply: signals, caps, job queue */
 } Daemon;
 
 int daemonParseMode(const char *s, DaemonMode *out);

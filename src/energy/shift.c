@@ -36,9 +36,15 @@ void shiftSlotsFromSignals(ShiftSlots *s, const SignalSet *sig, double start, do
     s->price = xcalloc((size_t)n, sizeof(double));
     s->carbon = xcalloc((size_t)n, sizeof(double));
     s->surplusKw = xcalloc((size_t)n, sizeof(double));
+    s->roomKw = xmalloc((size_t)n * sizeof(double));
     for (int k = 0; k < n; k++) {
         double t = start + k * slotS;
         s->freeCpu[k] = freeCpu;
+        s->roomKw[k] = INFINITY;
+        for (int c = 0; c < sig->ncaps; c++)
+            if (sig->caps[c].start < t + slotS && sig->caps[c].end > t &&
+                sig->caps[c].capKw < s->roomKw[k])
+                s->roomKw[k] = sig->caps[c].capKw;
         signalAt(&sig->series[SIGNAL_PRICE], t, &s->price[k]);
         signalAt(&sig->series[SIGNAL_CARBON], t, &s->carbon[k]);
         signalAt(&sig->series[SIGNAL_RENEWABLE], t, &s->surplusKw[k]);
@@ -50,6 +56,7 @@ void shiftSlotsFree(ShiftSlots *s) {
     free(s->price);
     free(s->carbon);
     free(s->surplusKw);
+    free(s->roomKw);
     memset(s, 0, sizeof(*s));
 }
 
@@ -76,8 +83,10 @@ static void window(const DeferrableJob *j, const ShiftSlots *s, int *first, int 
 
 static bool fits(const DeferrableJob *j, const ShiftSlots *s, int at) {
     int len = slotsOf(j, s->slotS);
-    for (int k = 0; k < len; k++)
+    for (int k = 0; k < len; k++) {
         if (s->freeCpu[at + k] < j->cpu - 1e-9) return false;
+        if (s->roomKw && s->roomKw[at + k] < j->powerKw - 1e-9) return false;
+    }
     return true;
 }
 
@@ -108,6 +117,7 @@ static void occupy(const DeferrableJob *j, ShiftSlots *s, int at) {
     for (int k = 0; k < slotsOf(j, s->slotS); k++) {
         s->freeCpu[at + k] -= j->cpu;
         s->surplusKw[at + k] -= j->powerKw; /* later jobs see what is left */
+        if (s->roomKw) s->roomKw[at + k] -= j->powerKw;
     }
 }
 
@@ -139,6 +149,26 @@ static int checkJob(const DeferrableJob *j) {
     return 0;
 }
 
+int shiftBestStart(const DeferrableJob *j, const ShiftSlots *s, ShiftObjective obj, double *cost) {
+    int first, last, best = -1;
+    *cost = INFINITY;
+    window(j, s, &first, &last);
+    for (int at = first; at <= last; at++) {
+        if (!fits(j, s, at)) continue;
+        double c = placementCost(j, s, at, obj);
+        if (c < *cost - 1e-12) best = at, *cost = c;
+    }
+    return best;
+}
+
+void shiftOccupy(const DeferrableJob *j, ShiftSlots *s, int at) {
+    occupy(j, s, at);
+}
+
+double shiftSlack(const DeferrableJob *j) {
+    return j->deadline - j->release - j->duration;
+}
+
 int shiftSchedule(const DeferrableJob *jobs, int n, ShiftSlots *slots, ShiftObjective obj,
                   double *starts) {
     for (int i = 0; i < n; i++)
@@ -147,14 +177,8 @@ int shiftSchedule(const DeferrableJob *jobs, int n, ShiftSlots *slots, ShiftObje
     int rc = 0;
     for (int done = 0; done < n && rc == 0; done++) {
         int i = leastFlexible(jobs, n, placed, slots);
-        int first, last, best = -1;
-        double bestCost = INFINITY;
-        window(&jobs[i], slots, &first, &last);
-        for (int at = first; at <= last; at++) {
-            if (!fits(&jobs[i], slots, at)) continue;
-            double c = placementCost(&jobs[i], slots, at, obj);
-            if (c < bestCost - 1e-12) best = at, bestCost = c;
-        }
+        double bestCost;
+        int best = shiftBestStart(&jobs[i], slots, obj, &bestCost);
         if (best < 0) {
             rc = ERR("job %s cannot meet its deadline: no window between its release and "
                      "deadline has room for it",
@@ -209,13 +233,23 @@ void shiftEvaluate(const DeferrableJob *jobs, int n, const ShiftSlots *slots, co
     free(surplus);
 }
 
-static int parseJob(char *line, const char *path, int lineNo, DeferrableJob *j) {
-    char *f[7], *save = NULL;
+static int parseLocality(char **f, const char *path, int lineNo, DeferrableJob *j) {
+    if (parseDouble(f[6], &j->dataGb) != 0 || j->dataGb < 0)
+        return ERR("%s:%d: data_gb must be a non-negative number", path, lineNo);
+    if (strcmp(f[7], "yes") != 0 && strcmp(f[7], "no") != 0)
+        return ERR("%s:%d: pinned must be yes or no, not '%s'", path, lineNo, f[7]);
+    j->pinned = strcmp(f[7], "yes") == 0;
+    return 0;
+}
+
+static int parseJob(char *line, const char *path, int lineNo, int want, DeferrableJob *j) {
+    char *f[9], *save = NULL;
     int n = 0;
-    for (char *t = strtok_r(line, ",", &save); t && n < 7; t = strtok_r(NULL, ",", &save))
+    for (char *t = strtok_r(line, ",", &save); t && n < 9; t = strtok_r(NULL, ",", &save))
         f[n++] = strTrim(t);
-    if (n != 6)
-        return ERR("%s:%d: expected name,release,deadline,duration_s,power_kw,cpu", path, lineNo);
+    if (n != want)
+        return ERR("%s:%d: expected %d fields as the header names, found %d", path, lineNo, want,
+                   n);
     memset(j, 0, sizeof(*j));
     snprintf(j->name, sizeof(j->name), "%s", f[0]);
     if (signalParseTime(f[1], &j->release) != 0 || signalParseTime(f[2], &j->deadline) != 0) {
@@ -225,6 +259,7 @@ static int parseJob(char *line, const char *path, int lineNo, DeferrableJob *j) 
     if (parseDouble(f[3], &j->duration) != 0 || parseDouble(f[4], &j->powerKw) != 0 ||
         parseDouble(f[5], &j->cpu) != 0)
         return ERR("%s:%d: duration_s, power_kw and cpu must be numbers", path, lineNo);
+    if (want == 8 && parseLocality(f, path, lineNo, j) != 0) return -1;
     if (checkJob(j) != 0) {
         errPrefix("%s:%d", path, lineNo);
         return -1;
@@ -236,8 +271,7 @@ int shiftLoadJobs(const char *path, DeferrableJob **out) {
     FILE *f = fopen(path, "r");
     if (!f) return ERR("cannot open %s: %s", path, strerror(errno));
     char line[1024];
-    int lineNo = 0, n = 0, rc = 0;
-    bool header = false;
+    int lineNo = 0, n = 0, rc = 0, want = 0;
     *out = NULL;
     while (rc == 0 && fgets(line, sizeof(line), f)) {
         lineNo++;
@@ -247,15 +281,20 @@ int shiftLoadJobs(const char *path, DeferrableJob **out) {
         }
         strTrim(line);
         if (!*line || *line == '#') continue;
-        if (!header) {
-            header = true;
-            if (!strStartsWith(line, "name,release,deadline,duration_s,power_kw,cpu"))
-                rc = ERR("%s:%d: the header must be name,release,deadline,duration_s,power_kw,cpu",
+        if (!want) {
+            if (strcmp(line, "name,release,deadline,duration_s,power_kw,cpu") == 0)
+                want = 6;
+            else if (strcmp(line, "name,release,deadline,duration_s,power_kw,cpu,data_gb,pinned") ==
+                     0)
+                want = 8;
+            else
+                rc = ERR("%s:%d: the header must be name,release,deadline,duration_s,power_kw,cpu "
+                         "(then optionally ,data_gb,pinned)",
                          path, lineNo);
             continue;
         }
         *out = xrealloc(*out, (size_t)(n + 1) * sizeof(DeferrableJob));
-        rc = parseJob(line, path, lineNo, &(*out)[n]);
+        rc = parseJob(line, path, lineNo, want, &(*out)[n]);
         if (rc == 0) n++;
     }
     fclose(f);

@@ -27,6 +27,8 @@ typedef struct DeferrableJob {
     double duration; /* s */
     double powerKw;  /* draw while it runs */
     double cpu;      /* capacity it occupies (the unit of the slots' free capacity) */
+    double dataGb;   /* input it needs where it runs (space shifting moves it) */
+    bool pinned;     /* its data may not leave its site */
 } DeferrableJob;
 
 typedef struct ShiftSlots {
@@ -37,6 +39,7 @@ typedef struct ShiftSlots {
     double *price;     /* EUR/MWh */
     double *carbon;    /* gCO2/kWh */
     double *surplusKw; /* renewable supply above the interactive load's draw */
+    double *roomKw;    /* power jobs may add under a demand-response cap (INFINITY: no cap) */
 } ShiftSlots;
 
 typedef struct ShiftTotals {
@@ -47,7 +50,8 @@ typedef struct ShiftTotals {
 } ShiftTotals;
 
 /* Slots over [start, start + n * slotS) from a signal set (missing
- * signals read as 0), with the same free capacity in every slot. */
+ * signals read as 0), with the same free capacity in every slot. A slot
+ * that a demand-response cap touches gets the lowest such cap as room. */
 void shiftSlotsFromSignals(ShiftSlots *s, const SignalSet *sig, double start, double slotS, int n,
                            double freeCpu);
 void shiftSlotsFree(ShiftSlots *s);
@@ -57,6 +61,16 @@ void shiftSlotsFree(ShiftSlots *s);
  * its deadline. */
 int shiftSchedule(const DeferrableJob *jobs, int n, ShiftSlots *slots, ShiftObjective obj,
                   double *starts);
+
+/* One job's cheapest feasible start slot under obj (ties: the earliest),
+ * with its cost in *cost; -1 when no slot in its window has room. */
+int shiftBestStart(const DeferrableJob *j, const ShiftSlots *s, ShiftObjective obj, double *cost);
+/* Take the job's capacity, power room and renewable surplus from the
+ * slots it covers when it starts at slot at. */
+void shiftOccupy(const DeferrableJob *j, ShiftSlots *s, int at);
+/* Every job's slack (window length minus duration): the order in which
+ * jobs competing for slots are best placed, least first. */
+double shiftSlack(const DeferrableJob *j);
 
 /* The reference: every job at the first slot at or after its release with
  * room for it (deadlines may then be missed: *missed counts them). */
@@ -71,8 +85,9 @@ void shiftEvaluate(const DeferrableJob *jobs, int n, const ShiftSlots *slots, co
 int shiftObjectiveParse(const char *s, ShiftObjective *out);
 const char *shiftObjectiveName(ShiftObjective o);
 
-/* Jobs from CSV: name,release,deadline,duration_s,power_kw,cpu (times as
- * seconds or ISO 8601 UTC). */
+/* Jobs from CSV: name,release,deadline,duration_s,power_kw,cpu, optionally
+ * followed by data_gb,pinned (times as seconds or ISO 8601 UTC; pinned is
+ * yes or no). */
 int shiftLoadJobs(const char *path, DeferrableJob **out);
 
 #endif

@@ -234,7 +234,7 @@ static void notePlanProblems(SimResult *r, const Controller *ctl, const CloudVie
 }
 
 static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, int steps,
-                      double dt, SimResult *r, double *lowerJ) {
+                      double dt, SimResult *r, double *lowerJ, EnergyRun *er) {
     Cloud *c = makeCloud(sc, o);
     if (!c) return -1;
     CtlConfig base = ctl->cfg;
@@ -246,6 +246,7 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
         simSetTime(c, t);
         applyPhase(ctl, &base, phaseAt(sc, t));
         double demand = totalDemand(&c->view);
+        if (er) ctl->capW = energyRunCapW(er, t, dt);
         if (ctlTick(ctl, c, true) != 0) {
             cloudClose(c);
             return -1;
@@ -261,6 +262,7 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
                         .energyKwh = tot->energyJ / J_PER_KWH,
                         .migrations = tot->migrationsStarted - prevMig};
         countStates(&c->view, s.states);
+        if (er) energyRunStep(er, t, dt, s.powerW);
         *lowerJ += s.lowerW * dt;
         phaseAccount(r, sc, &s);
         if (o->timeline) timelineRow(o->timeline, &s);
@@ -273,16 +275,74 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
     return 0;
 }
 
+/* The interactive load alone under the same policy, no caps: the forecast
+ * the job planner sees (exact, since the traces are known). */
+static int forecastRun(const Scenario *sc, const SimOptions *o, const char *spec, int steps,
+                       double dt, double *powerW, double *demand) {
+    CtlConfig cfg = o->ctlSet ? o->ctl : ctlConfigDefaults();
+    Policy *policy = policyCreate(spec, &cfg);
+    if (!policy) return -1;
+    Controller *ctl = ctlCreate(policy, &cfg);
+    Cloud *c = makeCloud(sc, o);
+    int rc = c ? 0 : -1;
+    double prevE = 0;
+    for (int k = 0; k < steps && rc == 0; k++) {
+        simSetTime(c, k * dt);
+        applyPhase(ctl, &cfg, phaseAt(sc, k * dt));
+        demand[k] = totalDemand(&c->view);
+        rc = ctlTick(ctl, c, true);
+        simAdvance(c, (k + 1) * dt);
+        powerW[k] = (simTotals(c)->energyJ - prevE) / dt;
+        prevE = simTotals(c)->energyJ;
+    }
+    if (c) cloudClose(c);
+    ctlFree(ctl);
+    return rc;
+}
+
+/* Plan the deferrable jobs for this run's objective. */
+static EnergyRun *energyPlan(const Scenario *sc, const SimOptions *o, const char *policy,
+                             bool shift, ShiftObjective obj, const CtlConfig *cfg, int steps,
+                             double dt) {
+    double *powerW = xcalloc((size_t)steps, sizeof(double));
+    double *demand = xcalloc((size_t)steps, sizeof(double));
+    EnergyRun *er = NULL;
+    if (forecastRun(sc, o, policy, steps, dt, powerW, demand) == 0) {
+        double capacity = 0, cores = 0;
+        for (int h = 0; h < sc->nhosts; h++) {
+            capacity += serverTypeCapacity(sc->hosts[h].type);
+            cores += sc->hosts[h].type->cores;
+        }
+        er = energyRunPlan(o->energy, shift, obj, powerW, demand, steps, dt, cfg->high * capacity,
+                           cores > 0 ? capacity / cores : 1);
+    }
+    free(powerW);
+    free(demand);
+    return er;
+}
+
 int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r) {
     double t0 = nowMonotonic();
     memset(r, 0, sizeof(*r));
     CtlConfig cfg = o->ctlSet ? o->ctl : ctlConfigDefaults();
     const char *spec = o->policy ? o->policy : sc->defaultPolicy;
-    Policy *policy = policyCreate(spec, &cfg);
+    char policySpec[128];
+    bool shift = false;
+    ShiftObjective obj = SHIFT_COST;
+    if (energySplitSpec(spec, policySpec, sizeof(policySpec), &shift, &obj) != 0) return -1;
+    if (shift && !o->energy)
+        return ERR("policy '%s' names an energy objective: it needs --signals DIR and --jobs FILE",
+                   spec);
+    Policy *policy = policyCreate(policySpec, &cfg);
     if (!policy) return -1;
-    Controller *ctl = ctlCreate(policy, &cfg);
     double dt = o->intervalS > 0 ? o->intervalS : sc->intervalS;
     int steps = (int)ceil(sc->durationS / dt - 1e-9);
+    EnergyRun *er = NULL;
+    if (o->energy && !(er = energyPlan(sc, o, policySpec, shift, obj, &cfg, steps, dt))) {
+        policyFree(policy);
+        return -1;
+    }
+    Controller *ctl = ctlCreate(policy, &cfg);
     snprintf(r->scenario, sizeof(r->scenario), "%s", sc->name);
     snprintf(r->policy, sizeof(r->policy), "%s", spec);
     r->hosts = sc->nhosts;
@@ -292,8 +352,10 @@ int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r) {
     r->durationS = steps * dt;
 
     double lowerJ = 0;
-    int rc = runManaged(sc, o, ctl, steps, dt, r, &lowerJ);
+    int rc = runManaged(sc, o, ctl, steps, dt, r, &lowerJ, er);
     ctlFree(ctl);
+    if (er && rc == 0) energyRunFinish(er, &r->energy);
+    energyRunFree(er);
     if (rc != 0) return -1;
     double baseJ = runBaseline(sc, o, steps, dt);
     if (baseJ < 0) return -1;

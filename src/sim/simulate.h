@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 
+#include "energyrun.h"
 #include "policy.h"
 #include "scenario.h"
 
@@ -24,6 +25,10 @@ typedef struct SimOptions {
     SimConfig sim;
     bool simSet;
     FILE *timeline; /* CSV per step, or NULL */
+    /* Signals and deferrable jobs (NULL: none). The policy spec may then
+     * carry an objective: "geyser+cost" plans the jobs for cost, "geyser"
+     * runs them at arrival. Caps in the signals go to the controller. */
+    const EnergySetup *energy;
     void (*progress)(void *arg, double fraction);
     void *progressArg;
 } SimOptions;
@@ -58,6 +63,7 @@ typedef struct SimResult {
     char lastProblem[200]; /* the last refused or failed action, for the report */
     PhaseResult phases[SCENARIO_MAX_PHASES];
     int nphases;
+    EnergyResult energy; /* .on when SimOptions.energy was given */
 } SimResult;
 
 int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r);

@@ -624,6 +624,51 @@ static int onMode(void *arg, const HttpRequest *req, HttpResponse *resp) {
     return sendJson(resp, json_pack("{s:s}", "mode", daemonModeName(mode)));
 }
 
+/* ---- the energy supply (src/daemon/energyhook.h) ---- */
+
+static int onSignals(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    (void)req;
+    const Daemon *d = arg;
+    return sendJson(resp, energyHookSignalsJson(d->energy, d->simTime));
+}
+
+/* POST /api/v1/signals?kind=price&unit=eur_per_mwh&value=42.5[&at=now-300] */
+static int onSignalPush(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    Daemon *d = arg;
+    if (energyHookPush(d->energy, httpQuery(req, "kind"), httpQuery(req, "unit"),
+                       httpQuery(req, "value"), httpQuery(req, "at"), d->simTime) != 0)
+        return sendError(resp, badRequest(resp, 400, "signal refused: %s", errLast()));
+    return sendJson(resp, energyHookSignalsJson(d->energy, d->simTime));
+}
+
+static int onJobs(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    (void)req;
+    const Daemon *d = arg;
+    return sendJson(resp, energyHookJobsJson(d->energy, d->simTime));
+}
+
+static int onCaps(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    (void)req;
+    const Daemon *d = arg;
+    return sendJson(resp, energyHookCapsJson(d->energy, d->simTime));
+}
+
+/* POST /api/v1/caps?cap_kw=40[&start=now][&end=SECONDS | &duration_s=3600][&source=grid] */
+static int onCapSet(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    Daemon *d = arg;
+    const char *kw = httpQuery(req, "cap_kw"), *dur = httpQuery(req, "duration_s");
+    double cap, start, end, span = 3600;
+    if (!kw || parseDouble(kw, &cap) != 0)
+        return sendError(resp, badRequest(resp, 400, "cap_kw: missing or not a number"));
+    if (queryTime(req, "start", d->simTime, d->simTime, &start, resp) != 0) return 0;
+    if (dur && (parseDouble(dur, &span) != 0 || !(span > 0)))
+        return sendError(resp, badRequest(resp, 400, "duration_s: not a positive number"));
+    if (queryTime(req, "end", d->simTime, start + span, &end, resp) != 0) return 0;
+    if (energyHookAddCap(d->energy, start, end, cap, httpQuery(req, "source")) != 0)
+        return sendError(resp, badRequest(resp, 400, "cap refused: %s", errLast()));
+    return sendJson(resp, energyHookCapsJson(d->energy, d->simTime));
+}
+
 static int onHealth(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)arg, (void)req;
     resp->contentType = "text/plain; charset=utf-8";
@@ -646,6 +691,15 @@ static int onApiIndex(void *arg, const HttpRequest *req, HttpResponse *resp) {
         "/api/v1/plan", "the controller's current plan and its reasons", "/api/v1/models",
         "power models per server type with recent samples", "POST /api/v1/mode",
         "switch observe/auto (bearer token)", "/metrics", "Prometheus exposition");
+    json_object_set_new(r, "/api/v1/signals",
+                        json_string("price, carbon, renewable: live values, staleness, forecast"));
+    json_object_set_new(r, "POST /api/v1/signals",
+                        json_string("push a value: kind, unit, value, at (bearer token)"));
+    json_object_set_new(r, "/api/v1/jobs", json_string("the deferrable jobs and their plan"));
+    json_object_set_new(r, "/api/v1/caps",
+                        json_string("demand-response caps: active, met, how fast"));
+    json_object_set_new(r, "POST /api/v1/caps",
+                        json_string("set a cap: cap_kw, start, end or duration_s (bearer token)"));
     return sendJson(resp, json_pack("{s:s, s:o}", "api", "geyser v1", "resources", r));
 }
 
@@ -690,6 +744,11 @@ int apiRegister(Daemon *d) {
                   {"GET", "/api/v1/plan", onPlan},
                   {"GET", "/api/v1/models", onModels},
                   {"POST", "/api/v1/mode", onMode},
+                  {"GET", "/api/v1/signals", onSignals},
+                  {"POST", "/api/v1/signals", onSignalPush},
+                  {"GET", "/api/v1/jobs", onJobs},
+                  {"GET", "/api/v1/caps", onCaps},
+                  {"POST", "/api/v1/caps", onCapSet},
                   {"GET", "/healthz", onHealth},
                   {"GET", "/", onAsset},
                   {"GET", "/assets/*", onAsset}};

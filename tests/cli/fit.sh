@@ -39,6 +39,6 @@ printf 'time,host,server_type,cpu_util,watts\n0,h1,A,10,100\n1,h1,A,20,110\n' >"
 expect_fail 1 "2 samples are too few" "too few" -- fit --csv "$TMP/few.csv"
 printf 'time,host,cpu_util,watts\n' >"$TMP/nohdr.csv"
 expect_fail 1 "nohdr.csv:1: the header has no column 'server_type'" "header" -- fit --csv "$TMP/nohdr.csv"
-expect_fail 2 "--csv FILE is required" "no input" -- fit
+expect_fail 2 "give one of --csv FILE and --store URI" "no input" -- fit
 expect_fail 2 "--folds" "bad folds" -- fit --csv "$TMP/m.csv" --folds 1
 finish
