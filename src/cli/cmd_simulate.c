@@ -197,6 +197,8 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
     if (optind < argc) return ERR("unexpected argument '%s'", argv[optind]);
     if (a->trace && a->csv) return ERR("--trace and --csv cannot be combined");
     if (a->order && !a->trace) return ERR("--order needs --trace");
+    if (a->placement && strcmp(a->placement, "spread") != 0 && strcmp(a->placement, "stack") != 0)
+        return ERR("--placement: '%s' is not spread or stack", a->placement);
     a->opt.sim.linkMBps = a->bandwidthMbit / 8;
     return 0;
 }

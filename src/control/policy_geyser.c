@@ -476,6 +476,16 @@ static int cmpEfficiency(const void *a, const void *b, void *arg) {
 /* Bring capacity back: re-enable draining hosts, then wake the most
  * efficient off hosts, until `have` covers `needCap` (at least one when
  * VMs found no home). */
+/* Lowest idle draw first: a host woken for a few homeless VMs runs nearly
+ * idle, so its idle watts are what it costs. */
+static int cmpIdle(const void *a, const void *b, void *arg) {
+    const CloudView *v = arg;
+    const Host *x = &v->hosts[*(const int *)a], *y = &v->hosts[*(const int *)b];
+    double ix = x->type ? powerAt(&x->type->power, 0) : 0;
+    double iy = y->type ? powerAt(&y->type->power, 0) : 0;
+    return ix < iy ? -1 : ix > iy ? 1 : (*(const int *)a - *(const int *)b);
+}
+
 static void addCapacity(GeyserState *s, const CloudView *v, double have, double needCap,
                         bool urgent, Plan *out) {
     for (int h = 0; h < v->nhosts && (have < needCap || urgent); h++) {
@@ -491,7 +501,8 @@ static void addCapacity(GeyserState *s, const CloudView *v, double have, double 
         if (host->state == HOST_OFF && !host->failed && (host->disabledByGeyser || host->enabled))
             s->order[n++] = h;
     }
-    qsort_r(s->order, (size_t)n, sizeof(int), cmpEfficiency, (void *)v);
+    bool forFew = urgent && have >= needCap;
+    qsort_r(s->order, (size_t)n, sizeof(int), forFew ? cmpIdle : cmpEfficiency, (void *)v);
     for (int k = 0; k < n && (have < needCap || urgent); k++) {
         int h = s->order[k];
         planAdd(out, ACT_POWER_ON, h, -1, -1, "capacity short: %.0f of %.0f", have, needCap);
