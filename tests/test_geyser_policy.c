@@ -2,8 +2,9 @@
  * price of a migration worked out by hand, consolidation of a steady light
  * load, the break-even rule that holds a power-down back while demand
  * rises, the 15-minute peak that keeps a host that was just busy, overload
- * relief only above capacity, a host woken only for a saturation that
- * lasts, and a host whose idle draw is not worth a migration. */
+ * relief only above capacity, the migration mode the model picks, a host
+ * woken only for a saturation that lasts, and a host whose idle draw is
+ * not worth a migration. */
 #include <math.h>
 
 #include "controller.h"
@@ -152,6 +153,23 @@ static void testRelievesOnlyAboveCapacity(void) {
     rigEnd(&r);
 }
 
+/* The controller runs a migration as the model says: a VM that dirties
+ * 200 MiB/s, faster than the 1 Gbit/s link, goes hybrid, not pre-copy. */
+static void testModeFromModel(void) {
+    const int at[3] = {0, 0, 1};
+    const double ram[3] = {500, 500, 500};
+    const double u[3][6] = {{0.9, 0.9}, {0.9, 0.9}, {0.1, 0.1}};
+    Rig r;
+    rigStart(&r, &T, 2, 3, at, 600, ram, series(3, 2, u));
+    for (int i = 0; i < 3; i++)
+        r.c->view.vms[i].dirtyMbps = 200;
+    rigTick(&r, 0, true);
+    CHECK(count(&r.ctl->plan, ACT_MIGRATE) == 1);
+    CHECK(r.ctl->plan.n >= 1 && r.ctl->plan.actions[0].mode == MIGRATE_HYBRID);
+    CHECK(r.ctl->plan.actions[0].outcome == OUTCOME_DONE);
+    rigEnd(&r);
+}
+
 /* Waking: host 0 saturates (2 x 600 x 0.9 = 1080 > 1000) and host 1 has
  * CPU but no RAM; host 2 is empty and goes off at once. A saturation seen
  * once wakes nothing; seen twice running, host 2 is woken. */
@@ -198,6 +216,7 @@ int main(void) {
     RUN(testBreakEvenWhileRising);
     RUN(testPeakWindow);
     RUN(testRelievesOnlyAboveCapacity);
+    RUN(testModeFromModel);
     RUN(testWakesOnlyForLastingSaturation);
     RUN(testNotWorthIt);
     return testSummary("test_geyser_policy");

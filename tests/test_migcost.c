@@ -18,6 +18,7 @@ static void testPrecopy(void) {
     MigCost mc;
     migCostPredict(&vm, 125, MIGRATE_PRECOPY, 0.1, &mc);
     CHECK(mc.mode == MIGRATE_PRECOPY);
+    CHECK(migCostChooseMode(&vm, 125, MIGRATE_PRECOPY) == MIGRATE_PRECOPY);
     CHECK(mc.pred.converged && mc.pred.rounds == 2);
     CHECK_NEAR(mc.timeS, 10.036296, 1e-5);
     CHECK_NEAR(mc.pred.downtimeMs, 240.3126, 1e-3);
@@ -43,6 +44,7 @@ static void testHybridWhenPrecopyFails(void) {
     CHECK_NEAR(mc.pred.faultStallS, 6.4, 1e-9);
     double paused = 0.5 / b + 6.4;
     CHECK_NEAR(mc.lossCpuS, 1000 * (0.1 * (t - paused) + paused), 1e-6);
+    CHECK(migCostChooseMode(&vm, 125, MIGRATE_PRECOPY) == MIGRATE_HYBRID);
     /* Asked for post-copy: post-copy it stays. */
     migCostPredict(&vm, 125, MIGRATE_POSTCOPY, 0.1, &mc);
     CHECK(mc.mode == MIGRATE_POSTCOPY);

@@ -31,6 +31,12 @@ void migCostPredict(const Vm *vm, double linkMBps, MigrationMode asked, double d
     out->lossShare = demand > 0 && out->timeS > 0 ? out->lossCpuS / (demand * out->timeS) : 0;
 }
 
+MigrationMode migCostChooseMode(const Vm *vm, double linkMBps, MigrationMode asked) {
+    MigCost mc;
+    migCostPredict(vm, linkMBps, asked, 0, &mc);
+    return mc.mode;
+}
+
 double migrationCostJ(const Vm *vm, const Host *src, double linkMBps, double degradation) {
     MigCost mc;
     migCostPredict(vm, linkMBps, MIGRATE_PRECOPY, degradation, &mc);

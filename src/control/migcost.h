@@ -35,6 +35,10 @@ MigInput migCostInput(const Vm *vm, double linkMBps);
 void migCostPredict(const Vm *vm, double linkMBps, MigrationMode asked, double degradation,
                     MigCost *out);
 
+/* The mode to run a migration in: `asked`, or hybrid where the model says a
+ * pre-copy of this VM would not converge. What the controller requests. */
+MigrationMode migCostChooseMode(const Vm *vm, double linkMBps, MigrationMode asked);
+
 /* Joules: the move's time at about the VM's share of the source's marginal
  * power on both ends, plus the CPU the VM loses priced ten times as dear as
  * the energy the same CPU would draw. */
