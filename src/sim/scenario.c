@@ -60,7 +60,7 @@ static Scenario *scenarioNew(const char *name) {
     Scenario *sc = xcalloc(1, sizeof(*sc));
     snprintf(sc->name, sizeof(sc->name), "%s", name);
     sc->savingFrom = sc->savingTo = -1;
-    snprintf(sc->defaultPolicy, sizeof(sc->defaultPolicy), "paper");
+    snprintf(sc->defaultPolicy, sizeof(sc->defaultPolicy), "geyser");
     return sc;
 }
 
