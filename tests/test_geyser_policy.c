@@ -188,6 +188,9 @@ static void testWakesOnlyForLastingSaturation(void) {
     CHECK(count(&r.ctl->plan, ACT_POWER_ON) == 0);
     rigTick(&r, 2, true);
     CHECK(count(&r.ctl->plan, ACT_POWER_ON) == 1);
+    for (size_t i = 0; i < r.ctl->plan.n; i++)
+        if (r.ctl->plan.actions[i].type == ACT_POWER_ON)
+            CHECK_STR_CONTAINS(r.ctl->plan.actions[i].reason, "found no room");
     rigEnd(&r);
 }
 

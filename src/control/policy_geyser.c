@@ -491,7 +491,10 @@ static void addCapacity(GeyserState *s, const CloudView *v, double have, double 
     for (int h = 0; h < v->nhosts && (have < needCap || urgent); h++) {
         const Host *host = &v->hosts[h];
         if (host->state != HOST_ON || !host->disabledByGeyser || host->failed) continue;
-        planAdd(out, ACT_ENABLE, h, -1, -1, "capacity short: %.0f of %.0f", have, needCap);
+        if (have < needCap)
+            planAdd(out, ACT_ENABLE, h, -1, -1, "capacity short: %.0f of %.0f", have, needCap);
+        else
+            planAdd(out, ACT_ENABLE, h, -1, -1, "a saturated host's VMs found no room");
         have += host->capacity;
         urgent = false;
     }
@@ -505,7 +508,10 @@ static void addCapacity(GeyserState *s, const CloudView *v, double have, double 
     qsort_r(s->order, (size_t)n, sizeof(int), forFew ? cmpIdle : cmpEfficiency, (void *)v);
     for (int k = 0; k < n && (have < needCap || urgent); k++) {
         int h = s->order[k];
-        planAdd(out, ACT_POWER_ON, h, -1, -1, "capacity short: %.0f of %.0f", have, needCap);
+        if (have < needCap)
+            planAdd(out, ACT_POWER_ON, h, -1, -1, "capacity short: %.0f of %.0f", have, needCap);
+        else
+            planAdd(out, ACT_POWER_ON, h, -1, -1, "a saturated host's VMs found no room");
         if (v->hosts[h].disabledByGeyser) planAdd(out, ACT_ENABLE, h, -1, -1, "woken for load");
         have += v->hosts[h].capacity;
         urgent = false;
