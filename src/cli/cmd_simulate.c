@@ -41,6 +41,8 @@ void cmdSimulateHelp(FILE *f) {
         "    --vms N              VMs of the synthetic scenario (default 1052)\n"
         "    --scale N            N times the hosts and VMs (trace VMs repeated N times)\n"
         "    --seed N             seed of the synthetic workload (default 1)\n"
+        "    --placement HOW      where VMs start: spread (Nova's default, the default) or\n"
+        "                         stack (Nova with a negative RAM weigher: fewest hosts)\n"
         "    --policy SPEC        consolidation policy (default: the scenario's)\n"
         "    --low X, --high X    thresholds as fractions (override the policy's)\n"
         "    --headroom X         keep up capacity x high >= (1+X) x demand (default 0.1)\n"
@@ -98,6 +100,7 @@ enum {
     OPT_INTERVAL,
     OPT_BANDWIDTH,
     OPT_SCALE,
+    OPT_PLACEMENT,
     OPT_TIMELINE,
     OPT_JSON,
     OPT_NOPROGRESS,
@@ -127,6 +130,7 @@ const struct option cliSimOptions[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
     {"scale", required_argument, NULL, OPT_SCALE},
+    {"placement", required_argument, NULL, OPT_PLACEMENT},
     {"timeline", required_argument, NULL, OPT_TIMELINE},
     {"json", no_argument, NULL, OPT_JSON},
     {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
@@ -199,6 +203,7 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
         case OPT_INTERVAL: rc = numberArg("interval", optarg, 1, 86400, &a->opt.intervalS); break;
         case OPT_BANDWIDTH: rc = numberArg("bandwidth", optarg, 1, 1e6, &a->bandwidthMbit); break;
         case OPT_SCALE: rc = intArg("scale", optarg, 1, 1000, &a->scale); break;
+        case OPT_PLACEMENT: a->placement = optarg; break;
         case OPT_TIMELINE: a->timeline = optarg; break;
         case OPT_JSON: a->json = true; break;
         case OPT_NOPROGRESS: a->progress = false; break;
@@ -221,6 +226,8 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
         return ERR("--jobs, --objective and --sites need --signals DIR");
     ShiftObjective o;
     if (a->objective && shiftObjectiveParse(a->objective, &o) != 0) return -1;
+    if (a->placement && strcmp(a->placement, "spread") != 0 && strcmp(a->placement, "stack") != 0)
+        return ERR("--placement: '%s' is not spread or stack", a->placement);
     a->opt.sim.linkMBps = a->bandwidthMbit / 8;
     return 0;
 }
@@ -255,7 +262,23 @@ static Workload *loadTrace(const SimArgs *a) {
     return big;
 }
 
+static Scenario *buildScenario(const SimArgs *a);
+
 Scenario *cliBuildScenario(const SimArgs *a) {
+    Scenario *sc = buildScenario(a);
+    if (sc && a->placement && strcmp(sc->name, "paper-3node") == 0) {
+        scenarioFree(sc);
+        return ERR("the paper-3node scenario places its own VMs: drop --placement"), NULL;
+    }
+    if (sc && a->placement && scenarioPlace(sc, a->placement) != 0) {
+        errPrefix("--placement");
+        scenarioFree(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+static Scenario *buildScenario(const SimArgs *a) {
     const char *name = a->scenario ? a->scenario : (a->trace || a->csv) ? "planetlab" : "synthetic";
     HostMix mix = hostMixStandard();
     if (a->hosts && hostMixParse(a->hosts, &mix) != 0) return NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "migcost.h"
 #include "util.h"
 
 /* Headroom for float noise in threshold comparisons. */
@@ -158,7 +159,12 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             ctl->stats.refused++;
             continue;
         }
-        if (a->type == ACT_MIGRATE) a->mode = ctl->cfg.mode;
+        /* The configured mode, or hybrid where the migration model says
+         * pre-copy would not converge for this VM (migcost.h). */
+        if (a->type == ACT_MIGRATE)
+            a->mode = a->vm >= 0 && a->vm < cloud->view.nvms
+                          ? migCostChooseMode(&cloud->view.vms[a->vm], 0, ctl->cfg.mode)
+                          : ctl->cfg.mode;
         /* Power-off is re-checked against a fresh view: the cloud may have
          * changed since the plan was made (a VM booted, an operator acted). */
         if (a->type == ACT_POWER_OFF && cloudRefresh(cloud) != 0) {

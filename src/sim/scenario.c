@@ -60,7 +60,7 @@ static Scenario *scenarioNew(const char *name) {
     Scenario *sc = xcalloc(1, sizeof(*sc));
     snprintf(sc->name, sizeof(sc->name), "%s", name);
     sc->savingFrom = sc->savingTo = -1;
-    snprintf(sc->defaultPolicy, sizeof(sc->defaultPolicy), "paper");
+    snprintf(sc->defaultPolicy, sizeof(sc->defaultPolicy), "geyser");
     return sc;
 }
 
@@ -124,6 +124,37 @@ static int placeSpread(Scenario *sc) {
     }
     free(freeRam);
     return rc;
+}
+
+/* Place VMs as Nova does when told to stack (ram_weight_multiplier < 0):
+ * each VM, in order, to the host with the least free RAM that still holds
+ * it (best fit), so that the cloud starts on as few hosts as RAM allows. */
+static int placeStack(Scenario *sc) {
+    double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
+    for (int h = 0; h < sc->nhosts; h++)
+        freeRam[h] = sc->hosts[h].type->ramMb;
+    int rc = 0;
+    for (int i = 0; i < sc->nvms && rc == 0; i++) {
+        int best = -1;
+        for (int h = 0; h < sc->nhosts; h++)
+            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] < freeRam[best]))
+                best = h;
+        if (best < 0) {
+            rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
+                     sc->vms[i].name, sc->vms[i].ramMb);
+            break;
+        }
+        freeRam[best] -= sc->vms[i].ramMb;
+        sc->vms[i].host = best;
+    }
+    free(freeRam);
+    return rc;
+}
+
+int scenarioPlace(Scenario *sc, const char *how) {
+    if (strcmp(how, "spread") == 0) return placeSpread(sc);
+    if (strcmp(how, "stack") == 0) return placeStack(sc);
+    return ERR("placement '%s': expected spread or stack", how);
 }
 
 /* Trace VMs take the standard types, VM i of n getting i / ceil(n/4). */

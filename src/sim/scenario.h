@@ -68,6 +68,12 @@ Scenario *scenarioSynthetic(const HostMix *mix, int nvms, uint64_t seed);
 /* Takes ownership of wl. */
 Scenario *scenarioFromTrace(const char *name, Workload *wl, const HostMix *mix);
 
+/* Re-place every VM as Nova's scheduler would at boot: "spread" (its
+ * default, the most free RAM first: the built-ins start so) or "stack"
+ * (the least free RAM that fits: as few hosts as RAM allows). Returns 0,
+ * or -1 with an error for another name or a VM that fits nowhere. */
+int scenarioPlace(Scenario *sc, const char *how);
+
 /* Names of the built-ins, for help and errors. */
 extern const char *const scenarioBuiltinNames[];
 

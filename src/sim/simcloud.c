@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "migcost.h"
 #include "util.h"
 
 typedef enum { EV_MIGRATION_DONE, EV_BOOT_DONE, EV_SHUTDOWN_DONE } SimEventKind;
@@ -32,6 +33,7 @@ typedef struct SimHostState {
 typedef struct SimVmState {
     int series;
     double migStart, migEnd, migReserve;
+    double migLossShare; /* share of its demand the VM loses while it moves */
 } SimVmState;
 
 typedef struct SimCloud {
@@ -159,7 +161,6 @@ static double vmDemand(const Vm *vm) {
 static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     SimCloud *s = sim(c);
     CloudView *v = &c->view;
-    (void)mode; /* this simple cost model treats every mode alike */
     if (vmi < 0 || vmi >= v->nvms || target < 0 || target >= v->nhosts)
         return ERR("migration names VM %d or host %d, which do not exist", vmi, target);
     Vm *vm = &v->vms[vmi];
@@ -176,10 +177,14 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     hostIntegrate(s, target, t);
     /* Links are shared by the migrations in flight when this one starts. */
     int share = 1 + (src->outgoing > dst->incoming ? src->outgoing : dst->incoming);
-    double seconds = vm->ramMb / (s->cfg.linkMBps / share);
     SimVmState *vs = &s->vs[vmi];
+    /* Time and loss from the migration model: pre-copy, or hybrid where
+     * pre-copy would not converge (docs/migration.md, "In the simulator"). */
+    MigCost mc;
+    migCostPredict(vm, s->cfg.linkMBps / share, mode, s->cfg.degradation, &mc);
+    vs->migLossShare = mc.lossShare;
     vs->migStart = t;
-    vs->migEnd = t + seconds;
+    vs->migEnd = t + mc.timeS;
     vs->migReserve = s->cfg.degradation * vmDemand(vm);
     vm->target = target;
     src->outgoing++;
@@ -382,7 +387,8 @@ void simSetTime(Cloud *c, double t) {
     s->stepStart = t;
 }
 
-/* PDM: a migrating VM loses degradation x demand while it moves. Demand is
+/* PDM: a migrating VM loses its loss share (degradation, more while it is
+ * paused or faulting pages in) of its demand while it moves. Demand is
  * constant over a step, so the loss of a step is exact. */
 static void accountMigrationLoss(SimCloud *s, double t0, double t1) {
     const CloudView *v = &s->base.view;
@@ -392,7 +398,7 @@ static void accountMigrationLoss(SimCloud *s, double t0, double t1) {
         const SimVmState *vs = &s->vs[i];
         double a = vs->migStart > t0 ? vs->migStart : t0;
         double b = vs->migEnd < t1 ? vs->migEnd : t1;
-        if (b > a) s->tot.migrationLossCpuS += s->cfg.degradation * vmDemand(&v->vms[i]) * (b - a);
+        if (b > a) s->tot.migrationLossCpuS += vs->migLossShare * vmDemand(&v->vms[i]) * (b - a);
         if (vs->migEnd > t1) s->migrating[keep++] = i;
     }
     s->nmigrating = keep;

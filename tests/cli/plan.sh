@@ -19,7 +19,7 @@ first_migrate=$(jq '[.actions[].type] | index("migrate")' "$TMP/p3.json")
 [ "$first_disable" -lt "$first_migrate" ] && pass || fail "disable before migrate"
 
 "$GEYSER" plan >"$TMP/table.txt" || fail "plan table"
-head -1 "$TMP/table.txt" | grep -q "^plan at t=0 s, policy paper" && pass || fail "table header: $(head -1 "$TMP/table.txt")"
+head -1 "$TMP/table.txt" | grep -q "^plan at t=0 s, policy geyser" && pass || fail "table header: $(head -1 "$TMP/table.txt")"
 expect_fail 2 "--at: 'soon'" "bad --at" -- plan --at soon
 expect_fail 1 "unknown policy" "bad policy" -- plan --policy nope
 finish
