@@ -34,8 +34,8 @@ static void testFixedCases(void) {
     checkFixed(INFINITY, 2, "null");
     checkFixed(-INFINITY, 2, "null");
     checkFixed(1e300, 2, "1.0000000000000001e+300"); /* %.17g: exact */
-    checkFixed(0.5, 12, "0.5"); /* decimals clamped to 9 */
-    checkFixed(3.25, -1, "3");  /* and to 0 */
+    checkFixed(0.5, 12, "0.5");                      /* decimals clamped to 9 */
+    checkFixed(3.25, -1, "3");                       /* and to 0 */
 }
 
 /* Random values against strtod: the text must read back within half a unit

@@ -190,17 +190,31 @@ async function eventsPage(gen) {
 }
 
 /* ---------- plan ---------- */
+/* What one action is expected to cost or save, in a few words. */
+function estimateText(a) {
+  const e = a.estimate || {};
+  if (a.type === "migrate" && e.time_s != null)
+    return `${fmt(e.time_s, 1)} s, ${fmt(e.data_mb / 1024, 2)} GB, pause ${fmt(e.downtime_ms, 0)} ms${e.mode !== a.mode ? ` (runs as ${esc(e.mode)})` : ""}${e.converges ? "" : ", would not converge"}`;
+  if (e.saving_w != null && e.saving_w !== 0) return e.saving_w > 0 ? `saves ${fmt(e.saving_w, 0)} W` : `adds ${fmt(-e.saving_w, 0)} W`;
+  return "";
+}
 async function planPage(gen) {
   const p = await api("/api/v1/plan");
   if (gen !== generation) return;
+  const e = p.estimate || {};
   const rows = p.actions.length ? p.actions.map((a, i) => `<tr><td>${i + 1}</td><td><span class="tag">${esc(a.type.replace("_", " "))}</span></td>
     <td>${a.vm ? `${esc(a.vm)}: ` : ""}<a href="#/host/${encodeURIComponent(a.host)}">${esc(a.host)}</a>${a.target ? ` → <a href="#/host/${encodeURIComponent(a.target)}">${esc(a.target)}</a>` : ""}</td>
-    <td>${esc(a.reason)}${a.detail ? `<div class="muted">${esc(a.detail)}</div>` : ""}</td><td><span class="tag ${a.outcome}">${esc(a.outcome)}</span></td></tr>`).join("")
-    : `<tr><td colspan="5" class="muted">Nothing to do: every host is within its thresholds.</td></tr>`;
+    <td>${esc(a.reason)}${a.detail ? `<div class="muted">${esc(a.detail)}</div>` : ""}</td><td class="muted">${estimateText(a)}</td><td><span class="tag ${a.outcome}">${esc(a.outcome)}</span></td></tr>`).join("")
+    : `<tr><td colspan="6" class="muted">Nothing to do: every host is within its thresholds.</td></tr>`;
+  const saving = e.saving_w == null ? "–" : `${e.saving_w < 0 ? "−" : ""}${fmt(Math.abs(e.saving_w) / 1000, 2)} kW`;
+  const savingSub = e.saving_w == null ? "" : `${fmt(e.saving_kwh_per_day, 1)} kWh a day · ${e.hosts_emptied} host(s) emptied, ${e.hosts_woken} woken`;
+  const cost = e.migrations ? `${fmt(e.migration_data_mb / 1024, 1)} GB` : "none";
+  const costSub = e.migrations ? `${e.migrations} migration(s), ${fmt(e.migration_s, 0)} s in all, longest pause ${fmt(e.max_downtime_ms, 0)} ms, ${fmt(e.migration_energy_j / 1000, 1)} kJ${e.payback_s != null && e.payback_s > 0 ? ` · paid back in ${fmt(e.payback_s, 0)} s` : ""}` : "no VM moves";
   $view.innerHTML = `<h1>Plan</h1>
-    <div class="cards">${card("Mode", esc(p.mode), p.mode === "auto" ? "acts on every plan" : "plans only, never acts")}
-      ${card("Policy", esc(p.policy), "")}${card("Planned at", clock(p.planned_at_s), `next at ${clock(p.next_control_s)}`)}${card("Actions", String(p.actions.length), "")}</div>
-    <div class="panel"><h2>What the controller does next, and why</h2><table><thead><tr><th>#</th><th>action</th><th>on</th><th>reason</th><th>outcome</th></tr></thead><tbody id="plan">${rows}</tbody></table></div>`;
+    <div class="cards">${card("Mode", esc(p.mode), p.mode === "auto" ? "acts on every plan" : p.mode === "manual" ? "waits for approval" : "plans only, never acts")}
+      ${card("Policy", esc(p.policy), `planned at ${clock(p.planned_at_s)}, next at ${clock(p.next_control_s)}`)}${card("Actions", String(p.actions.length), "")}
+      ${card("Expected saving", saving, savingSub, e.saving_w > 0 ? "good" : "")}${card("Migration cost", cost, costSub)}</div>
+    <div class="panel"><h2>What the controller does next, and why</h2><table><thead><tr><th>#</th><th>action</th><th>on</th><th>reason</th><th>expected</th><th>outcome</th></tr></thead><tbody id="plan">${rows}</tbody></table></div>`;
 }
 
 /* ---------- power models ---------- */

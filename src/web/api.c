@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "embedded.h"
+#include "planestimate.h"
 #include "err.h"
 #include "util.h"
 #include "simcloud.h"
@@ -496,7 +497,16 @@ static int onEvents(void *arg, const HttpRequest *req, HttpResponse *resp) {
                                     eventsJson(d, from, to, host, type, (size_t)limit)));
 }
 
-static json_t *actionJson(const CloudView *v, const Action *a) {
+static json_t *actionEstimateJson(const Action *a, const ActionEstimate *e) {
+    if (a->type == ACT_MIGRATE)
+        return json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}", "mode", migrationModeName(e->mode),
+                         "time_s", e->timeS, "downtime_ms", e->downtimeMs, "data_mb", e->dataMb,
+                         "energy_j", e->energyJ, "converges", e->converges);
+    if (a->type == ACT_ENABLE) return json_object();
+    return json_pack("{s:f}", "saving_w", e->savingW);
+}
+
+static json_t *actionJson(const CloudView *v, const Action *a, const ActionEstimate *e) {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", actionTypeName(a->type), "host",
                           v->hosts[a->host].name, "reason", a->reason, "outcome",
                           actionOutcomeName(a->outcome));
@@ -506,20 +516,37 @@ static json_t *actionJson(const CloudView *v, const Action *a) {
         json_object_set_new(o, "mode", json_string(migrationModeName(a->mode)));
     }
     if (a->detail[0]) json_object_set_new(o, "detail", json_string(a->detail));
+    json_object_set_new(o, "estimate", actionEstimateJson(a, e));
     return o;
+}
+
+/* What the plan is expected to save and what its moves cost
+ * (planestimate.h), so that an operator approving it can weigh the two. */
+static json_t *planEstimateJson(const PlanEstimate *e) {
+    return json_pack("{s:f, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:o}", "saving_w", e->savingW,
+                     "saving_kwh_per_day", e->savingW * 86400 / J_PER_KWH, "hosts_emptied",
+                     e->hostsEmptied, "hosts_woken", e->hostsWoken, "migrations", e->migrations,
+                     "migration_s", e->migrationS, "migration_data_mb", e->dataMb,
+                     "migration_energy_j", e->energyJ, "max_downtime_ms", e->maxDowntimeMs,
+                     "payback_s", e->paybackS >= 0 ? json_real(e->paybackS) : json_null());
 }
 
 static int onPlan(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)req;
     const Daemon *d = arg;
+    const Plan *plan = &d->ctl->plan;
+    ActionEstimate *per = xcalloc(plan->n + 1, sizeof(*per));
+    PlanEstimate est;
+    planEstimate(&d->cloud->view, plan, d->migrationMBps, &est, per);
     json_t *actions = json_array();
-    for (size_t i = 0; i < d->ctl->plan.n; i++)
-        json_array_append_new(actions, actionJson(&d->cloud->view, &d->ctl->plan.actions[i]));
-    return sendJson(resp,
-                    json_pack("{s:s, s:s, s:f, s:f, s:f, s:o}", "mode", daemonModeName(d->cfg.mode),
-                              "policy", d->ctl->policy->spec, "time_s", d->simTime, "planned_at_s",
-                              d->nextControl - d->intervalS, "next_control_s", d->nextControl,
-                              "actions", actions));
+    for (size_t i = 0; i < plan->n; i++)
+        json_array_append_new(actions, actionJson(&d->cloud->view, &plan->actions[i], &per[i]));
+    free(per);
+    return sendJson(resp, json_pack("{s:s, s:s, s:f, s:f, s:f, s:o, s:o}", "mode",
+                                    daemonModeName(d->cfg.mode), "policy", d->ctl->policy->spec,
+                                    "time_s", d->simTime, "planned_at_s",
+                                    d->nextControl - d->intervalS, "next_control_s", d->nextControl,
+                                    "estimate", planEstimateJson(&est), "actions", actions));
 }
 
 static json_t *modelJson(const Daemon *d, const ServerType *t) {

@@ -76,6 +76,11 @@ try {
   await page.click('nav a[data-nav="plan"]');
   await ready();
   check(await page.locator("#plan tr").count() >= 1, "plan: table");
+  // The expected saving and migration cost shown are the API's estimate.
+  const est = await page.evaluate(async () => (await (await fetch("/api/v1/plan")).json()).estimate);
+  check(est && typeof est.saving_w === "number" && typeof est.migration_data_mb === "number", "plan: API estimate");
+  const cards = await page.locator(".card .label").allTextContents();
+  check(cards.some(t => /expected saving/i.test(t)) && cards.some(t => /migration cost/i.test(t)), "plan: saving and cost cards");
   await page.screenshot({ path: join(shots, "plan.png"), fullPage: true });
 
   await page.click('nav a[data-nav="models"]');
