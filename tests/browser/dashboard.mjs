@@ -68,6 +68,16 @@ try {
   check(await page.locator("#host-vms tr").count() >= 1, "host: VM table");
   await page.screenshot({ path: join(shots, "host.png"), fullPage: true });
 
+  // The simulated cloud's first events come after its first control
+  // interval, which a loaded machine may not have reached yet: wait for the
+  // API to have some (the verdict does not depend on how long that takes).
+  await page.evaluate(async () => {
+    for (let i = 0; i < 600; i++) {
+      const r = await (await fetch("/api/v1/events?limit=1")).json();
+      if (r.events && r.events.length) return;
+      await new Promise(res => setTimeout(res, 100));
+    }
+  });
   await page.click('nav a[data-nav="events"]');
   await ready();
   check(await page.locator("#events tr .tag").count() > 0, "events: rows");
