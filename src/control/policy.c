@@ -101,6 +101,29 @@ void policyFree(Policy *p) {
     free(p);
 }
 
+double policyCapacityStaying(const CloudView *v) {
+    double c = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *host = &v->hosts[h];
+        if (!hostIsUp(host) || host->failed) continue;
+        if (host->disabledByGeyser && host->state == HOST_ON) continue;
+        c += host->capacity;
+    }
+    return c;
+}
+
+int policyMigrationBudget(const CloudView *v, const CtlConfig *cfg, int *hostsUp) {
+    int inFlight = 0, up = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        inFlight += v->hosts[h].outgoing;
+        up += hostIsUp(&v->hosts[h]) && !v->hosts[h].failed;
+    }
+    *hostsUp = up;
+    if (!cfg->allowMigrate) return 0;
+    int budget = cfg->maxParallelMigrations > 0 ? cfg->maxParallelMigrations - inFlight : v->nvms;
+    return budget < 0 ? 0 : budget;
+}
+
 void policyPowerOffEmpty(const CloudView *v, const CtlConfig *cfg, int hostsUp, Plan *out) {
     for (int h = 0; h < v->nhosts && hostsUp - 1 >= cfg->minHostsOn; h++) {
         const Host *host = &v->hosts[h];

@@ -66,6 +66,16 @@ extern const PolicyDriver *const policyRegistry[];
  * up (hostsUp counts the hosts up after the plan's other actions). */
 void policyPowerOffEmpty(const CloudView *v, const CtlConfig *cfg, int hostsUp, Plan *out);
 
+/* Up capacity (MIPS) that stays: hosts on or booting, not failed, minus
+ * the hosts geyser is draining - what the cloud has once the current
+ * evacuations finish. */
+double policyCapacityStaying(const CloudView *v);
+
+/* How many more migrations this plan may start: cfg->maxParallelMigrations
+ * less those in flight (no limit when it is 0), 0 when migration is not
+ * allowed. *hostsUp gets the hosts on or booting and not failed. */
+int policyMigrationBudget(const CloudView *v, const CtlConfig *cfg, int *hostsUp);
+
 /* Parse "LOW,HIGH" fractions in [0, 1] with LOW < HIGH. */
 int policyParseThresholds(const char *args, double *low, double *high);
 

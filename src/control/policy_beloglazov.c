@@ -502,13 +502,8 @@ static int beloPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan 
     s->ntargets = 0;
     for (int h = 0; h < v->nhosts; h++)
         if (isTarget(&v->hosts[h])) s->targets[s->ntargets++] = h;
-    int inFlight = 0, hostsUp = 0;
-    for (int h = 0; h < v->nhosts; h++) {
-        inFlight += v->hosts[h].outgoing;
-        hostsUp += hostIsUp(&v->hosts[h]) && !v->hosts[h].failed;
-    }
-    int budget = cfg->maxParallelMigrations > 0 ? cfg->maxParallelMigrations - inFlight : v->nvms;
-    if (budget < 0 || !cfg->allowMigrate) budget = 0;
+    int hostsUp;
+    int budget = policyMigrationBudget(v, cfg, &hostsUp);
 
     int nmove = selectFromOverloaded(s, v);
     double homeless = placeMoving(s, v, cfg, nmove, &budget, out);

@@ -334,19 +334,7 @@ static double breakEvenS(const ServerType *t) {
     return e > 0 ? e / idleW : 0;
 }
 
-/* Up capacity that stays (draining hosts excluded), and the capacity the
- * forecast asks for. */
-static double capacityStaying(const CloudView *v) {
-    double c = 0;
-    for (int h = 0; h < v->nhosts; h++) {
-        const Host *host = &v->hosts[h];
-        if (!hostIsUp(host) || host->failed) continue;
-        if (host->disabledByGeyser && host->state == HOST_ON) continue;
-        c += host->capacity;
-    }
-    return c;
-}
-
+/* The capacity the forecast asks for. */
 static double capacityNeeded(const GeyserState *s, const CloudView *v, const CtlConfig *cfg) {
     double d = 0;
     for (int h = 0; h < v->nhosts; h++)
@@ -533,15 +521,10 @@ static int geyserPlan(void *state, const CloudView *v, const CtlConfig *cfg, Pla
     project(s, v);
     if (fresh) countSaturation(s, v);
     buildFit(s, v, cfg);
-    int inFlight = 0, hostsUp = 0;
-    for (int h = 0; h < v->nhosts; h++) {
-        inFlight += v->hosts[h].outgoing;
-        hostsUp += hostIsUp(&v->hosts[h]) && !v->hosts[h].failed;
-    }
-    int budget = cfg->maxParallelMigrations > 0 ? cfg->maxParallelMigrations - inFlight : v->nvms;
-    if (budget < 0 || !cfg->allowMigrate) budget = 0;
+    int hostsUp;
+    int budget = policyMigrationBudget(v, cfg, &hostsUp);
     int homeless = relieve(s, v, cfg, &budget, out);
-    double needCap = capacityNeeded(s, v, cfg), have = capacityStaying(v);
+    double needCap = capacityNeeded(s, v, cfg), have = policyCapacityStaying(v);
     if (homeless > 0 || have < needCap) {
         if (cfg->allowPowerOn) addCapacity(s, v, have, needCap, homeless > 0, out);
         s->lastWakeS = v->now;

@@ -221,18 +221,6 @@ static int relieveOverloads(PaperState *s, const CloudView *v, const CtlConfig *
     return homeless;
 }
 
-/* Up capacity that stays: up hosts, minus hosts geyser is draining. */
-static double capacityStaying(const CloudView *v) {
-    double c = 0;
-    for (int h = 0; h < v->nhosts; h++) {
-        const Host *host = &v->hosts[h];
-        if (!hostIsUp(host) || host->failed) continue;
-        if (host->disabledByGeyser && host->state == HOST_ON) continue;
-        c += host->capacity;
-    }
-    return c;
-}
-
 static double totalDemand(const PaperState *s, const CloudView *v) {
     double d = 0;
     for (int h = 0; h < v->nhosts; h++)
@@ -374,18 +362,12 @@ static int paperPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan
     paperProject(s, v);
     buildFitIndex(s, v, cfg);
 
-    int inFlight = 0, hostsUp = 0;
-    for (int h = 0; h < v->nhosts; h++) {
-        inFlight += v->hosts[h].outgoing;
-        hostsUp += hostIsUp(&v->hosts[h]) && !v->hosts[h].failed;
-    }
-    int budget = cfg->maxParallelMigrations > 0 ? cfg->maxParallelMigrations - inFlight : v->nvms;
-    if (budget < 0) budget = 0;
-    if (!cfg->allowMigrate) budget = 0;
+    int hostsUp;
+    int budget = policyMigrationBudget(v, cfg, &hostsUp);
 
     int homeless = relieveOverloads(s, v, cfg, out, &budget);
     double need = (1 + cfg->headroom) * totalDemand(s, v) / cfg->high;
-    double have = capacityStaying(v);
+    double have = policyCapacityStaying(v);
     if (homeless > 0 || have < need) {
         if (cfg->allowPowerOn) addCapacity(s, v, have, need, homeless > 0, out);
         return 0;
