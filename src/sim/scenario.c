@@ -102,43 +102,23 @@ static void addHosts(Scenario *sc, const HostMix *mix) {
     }
 }
 
-/* Place VMs as Nova's default scheduler would: spread, each VM to the host
- * with the most free RAM. Fails when a VM fits nowhere. */
-static int placeSpread(Scenario *sc) {
+/* Place VMs in order as Nova's RAM weigher would. Spread (Nova's default):
+ * each VM to the host with the most free RAM. Stack (ram_weight_multiplier
+ * < 0): to the host with the least free RAM that still holds it (best fit),
+ * so that the cloud starts on as few hosts as RAM allows. Fails when a VM
+ * fits nowhere. */
+static int placeByFreeRam(Scenario *sc, bool spread) {
     double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
     for (int h = 0; h < sc->nhosts; h++)
         freeRam[h] = sc->hosts[h].type->ramMb;
     int rc = 0;
     for (int i = 0; i < sc->nvms && rc == 0; i++) {
         int best = -1;
-        for (int h = 0; h < sc->nhosts; h++)
-            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] > freeRam[best]))
+        for (int h = 0; h < sc->nhosts; h++) {
+            if (freeRam[h] < sc->vms[i].ramMb) continue;
+            if (best < 0 || (spread ? freeRam[h] > freeRam[best] : freeRam[h] < freeRam[best]))
                 best = h;
-        if (best < 0) {
-            rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
-                     sc->vms[i].name, sc->vms[i].ramMb);
-            break;
         }
-        freeRam[best] -= sc->vms[i].ramMb;
-        sc->vms[i].host = best;
-    }
-    free(freeRam);
-    return rc;
-}
-
-/* Place VMs as Nova does when told to stack (ram_weight_multiplier < 0):
- * each VM, in order, to the host with the least free RAM that still holds
- * it (best fit), so that the cloud starts on as few hosts as RAM allows. */
-static int placeStack(Scenario *sc) {
-    double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
-    for (int h = 0; h < sc->nhosts; h++)
-        freeRam[h] = sc->hosts[h].type->ramMb;
-    int rc = 0;
-    for (int i = 0; i < sc->nvms && rc == 0; i++) {
-        int best = -1;
-        for (int h = 0; h < sc->nhosts; h++)
-            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] < freeRam[best]))
-                best = h;
         if (best < 0) {
             rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
                      sc->vms[i].name, sc->vms[i].ramMb);
@@ -152,8 +132,8 @@ static int placeStack(Scenario *sc) {
 }
 
 int scenarioPlace(Scenario *sc, const char *how) {
-    if (strcmp(how, "spread") == 0) return placeSpread(sc);
-    if (strcmp(how, "stack") == 0) return placeStack(sc);
+    if (strcmp(how, "spread") == 0) return placeByFreeRam(sc, true);
+    if (strcmp(how, "stack") == 0) return placeByFreeRam(sc, false);
     return ERR("placement '%s': expected spread or stack", how);
 }
 
@@ -181,7 +161,7 @@ Scenario *scenarioFromTrace(const char *name, Workload *wl, const HostMix *mix) 
     sc->durationS = wl->nsamples * wl->stepS;
     addHosts(sc, mix);
     addTraceVms(sc);
-    if (placeSpread(sc) != 0) {
+    if (placeByFreeRam(sc, true) != 0) {
         scenarioFree(sc);
         return NULL;
     }
