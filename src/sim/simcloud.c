@@ -6,6 +6,9 @@
  * events), whatever the step length. */
 #include "simcloud.h"
 
+#include "cloudsim.h"
+#include "simcloud_priv.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,43 +16,6 @@
 #include "err.h"
 #include "migcost.h"
 #include "util.h"
-
-typedef enum { EV_MIGRATION_DONE, EV_BOOT_DONE, EV_SHUTDOWN_DONE } SimEventKind;
-
-typedef struct SimEvent {
-    double t;
-    long seq; /* ties resolve in the order events were made */
-    SimEventKind kind;
-    int idx; /* VM for migrations, host otherwise */
-} SimEvent;
-
-typedef struct SimHostState {
-    double lastT; /* integrated up to here */
-    double energyJ;
-    double reserve; /* CPU reserved by incoming migrations */
-    bool failPowerOn;
-} SimHostState;
-
-typedef struct SimVmState {
-    int series;
-    double migStart, migEnd, migReserve;
-    double migLossShare; /* share of its demand the VM loses while it moves */
-} SimVmState;
-
-typedef struct SimCloud {
-    Cloud base;
-    const Workload *wl;
-    SimConfig cfg;
-    SimHostState *hs;
-    SimVmState *vs;
-    SimEvent *heap;
-    size_t nheap, capHeap;
-    long seq;
-    int *migrating; /* VMs with a migration in flight */
-    size_t nmigrating, capMigrating;
-    double stepStart;
-    SimTotals tot;
-} SimCloud;
 
 static const CloudDriver simDriver;
 
@@ -122,6 +88,10 @@ static void hostIntegrate(SimCloud *s, int h, double t) {
     SimHostState *hs = &s->hs[h];
     double dt = t - hs->lastT;
     if (dt <= 0) return;
+    if (s->cfg.cloudsim) {
+        hs->lastT = t; /* CloudSim's mode charges at its updates (cloudsim.c) */
+        return;
+    }
     hs->energyJ += host->powerW * dt;
     s->tot.energyJ += host->powerW * dt;
     if (host->state == HOST_ON && host->nvms > 0) {
@@ -169,7 +139,9 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     if (vm->host == target) return ERR("VM %s is already on %s", vm->name, dst->name);
     if (dst->state != HOST_ON)
         return ERR("host %s is %s, not on", dst->name, hostStateName(dst->state));
-    if (dst->ramUsed + vm->ramMb > dst->ramMb)
+    /* CloudSim's running VMs ask for no RAM (their cloudlets' RAM model is
+     * UtilizationModelNull): it never stops a migration there. */
+    if (!s->cfg.cloudsim && dst->ramUsed + vm->ramMb > dst->ramMb)
         return ERR("VM %s (%.0f MB) does not fit in the free RAM of %s", vm->name, vm->ramMb,
                    dst->name);
     double t = v->now;
@@ -181,7 +153,11 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     /* Time and loss from the migration model: pre-copy, or hybrid where
      * pre-copy would not converge (docs/migration.md, "In the simulator"). */
     MigCost mc;
-    migCostPredict(vm, s->cfg.linkMBps / share, mode, s->cfg.degradation, &mc);
+    if (s->cfg.cloudsim) /* no sharing, no model: RAM over half the link */
+        mc = (MigCost){.timeS = csMigrationTime(vm->ramMb, s->cfg.linkMBps),
+                       .lossShare = CS_TARGET_SHARE};
+    else
+        migCostPredict(vm, s->cfg.linkMBps / share, mode, s->cfg.degradation, &mc);
     vs->migLossShare = mc.lossShare;
     vs->migStart = t;
     vs->migEnd = t + mc.timeS;
@@ -192,8 +168,10 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     dst->ramUsed += vm->ramMb;
     s->hs[target].reserve += vs->migReserve;
     hostRedraw(s, target);
-    growArray((void **)&s->migrating, sizeof(int), &s->capMigrating, s->nmigrating + 1);
-    s->migrating[s->nmigrating++] = vmi;
+    if (!s->cfg.cloudsim) { /* that mode keeps its loss in cloudsim.c */
+        growArray((void **)&s->migrating, sizeof(int), &s->capMigrating, s->nmigrating + 1);
+        s->migrating[s->nmigrating++] = vmi;
+    }
     s->tot.migrationsStarted++;
     heapPush(s, vs->migEnd, EV_MIGRATION_DONE, vmi);
     return 0;
@@ -282,6 +260,7 @@ static void simClose(Cloud *c) {
     free(s->vs);
     free(s->heap);
     free(s->migrating);
+    if (s->cfg.cloudsim) csFree(s);
     free(s);
 }
 
@@ -329,6 +308,7 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
     v->nvms = nvms;
     s->hs = xcalloc((size_t)nhosts, sizeof(SimHostState));
     s->vs = xcalloc((size_t)(nvms ? nvms : 1), sizeof(SimVmState));
+    if (s->cfg.cloudsim) csInit(s);
     for (int h = 0; h < nhosts; h++) {
         Host *host = &v->hosts[h];
         host->name = xstrdup(hosts[h].name);
@@ -366,23 +346,37 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
     return &s->base;
 }
 
+/* Every VM's demand and every host's demand and draw at trace time t. */
+static void setUtils(SimCloud *s, double traceT) {
+    CloudView *v = &s->base.view;
+    for (int h = 0; h < v->nhosts; h++)
+        v->hosts[h].demand = 0;
+    for (int i = 0; i < v->nvms; i++) {
+        Vm *vm = &v->vms[i];
+        vm->util = vm->finished ? 0 : workloadUtilAt(s->wl, s->vs[i].series, traceT);
+        v->hosts[vm->host].demand += vmDemand(vm);
+    }
+    for (int h = 0; h < v->nhosts; h++)
+        hostRedraw(s, h);
+}
+
 void simSetTime(Cloud *c, double t) {
     SimCloud *s = sim(c);
     CloudView *v = &c->view;
     /* Replay repeats the workload's whole span: one trace step per sample. */
     double span = s->wl->nsamples * s->wl->stepS;
     double traceT = s->cfg.replay && span > 0 ? fmod(t, span) : t;
-    for (int h = 0; h < v->nhosts; h++) {
-        hostIntegrate(s, h, t);
-        v->hosts[h].demand = 0;
-    }
-    for (int i = 0; i < v->nvms; i++) {
-        Vm *vm = &v->vms[i];
-        vm->util = workloadUtilAt(s->wl, s->vs[i].series, traceT);
-        v->hosts[vm->host].demand += vmDemand(vm);
-    }
     for (int h = 0; h < v->nhosts; h++)
-        hostRedraw(s, h);
+        hostIntegrate(s, h, t);
+    setUtils(s, traceT);
+    if (s->cfg.cloudsim && t > 0) {
+        /* An update of CloudSim's at a tick: charge the interval, retire
+         * finished VMs, then the state that holds while the controller
+         * acts (its migrations show from the next update). */
+        csUpdate(s, t);
+        csRetire(s, t);
+        csHold(s, t);
+    }
     v->now = t;
     s->stepStart = t;
 }
@@ -412,8 +406,32 @@ static void runEvent(SimCloud *s, const SimEvent *ev) {
     }
 }
 
+/* CloudSim's mode: each instant with events is an update of every host
+ * (demand interpolated there), before and after the events. Nothing is
+ * charged past the last one until the next tick. */
+static void advanceCloudsim(SimCloud *s, double t1) {
+    Cloud *c = &s->base;
+    while (s->nheap > 0 && s->heap[0].t <= t1) {
+        double te = s->heap[0].t;
+        c->view.now = te;
+        setUtils(s, te);
+        csUpdate(s, te);
+        while (s->nheap > 0 && s->heap[0].t == te) {
+            SimEvent ev = heapPop(s);
+            runEvent(s, &ev);
+        }
+        csHold(s, te);
+    }
+    c->view.now = t1;
+    s->stepStart = t1;
+}
+
 void simAdvance(Cloud *c, double t1) {
     SimCloud *s = sim(c);
+    if (s->cfg.cloudsim) {
+        advanceCloudsim(s, t1);
+        return;
+    }
     while (s->nheap > 0 && s->heap[0].t <= t1) {
         SimEvent ev = heapPop(s);
         c->view.now = ev.t;
