@@ -88,7 +88,9 @@ static const char *checkMigrate(const Controller *ctl, const CloudView *v, const
     const Vm *vm = &v->vms[a->vm];
     const Host *t = &v->hosts[a->target];
     if (vm->finished) return "the VM has finished";
-    if (vm->target >= 0) return "the VM is already migrating";
+    /* CloudSim may send a VM twice in one plan; its mode of the simulated
+     * cloud takes the second as CloudSim does (simcloud.c, retarget). */
+    if (vm->target >= 0 && !cfg->cloudsim) return "the VM is already migrating";
     if (vm->host == a->target) return "the VM is already on the target";
     if (t->state != HOST_ON) return "the target host is not on";
     if (!t->enabled || t->failed) return "the target host is disabled";

@@ -102,8 +102,8 @@ void csInit(SimCloud *s) {
     cs->uPrev = xcalloc(nh, sizeof(double));
     cs->active = xcalloc(nh, 1);
     cs->violating = xcalloc(nh, 1);
-    cs->loads = xcalloc(2 * nv, sizeof(CsLoad));
-    cs->loadVm = xcalloc(2 * nv, sizeof(int));
+    cs->loads = xcalloc(3 * nv, sizeof(CsLoad));
+    cs->loadVm = xcalloc(3 * nv, sizeof(int));
     cs->start = xcalloc(nh + 1, sizeof(int));
     cs->fill = xcalloc(nh + 1, sizeof(int));
     cs->uNow = xcalloc(nh, sizeof(double));
@@ -134,6 +134,7 @@ static void sampleAll(SimCloud *s) {
         if (vm->finished) continue;
         cs->start[vm->host + 1]++;
         if (vm->target >= 0) cs->start[vm->target + 1]++;
+        if (s->vs[i].csAlsoTo >= 0) cs->start[s->vs[i].csAlsoTo + 1]++;
     }
     for (int h = 0; h < v->nhosts; h++) {
         cs->start[h + 1] += cs->start[h];
@@ -146,8 +147,10 @@ static void sampleAll(SimCloud *s) {
         int k = cs->fill[vm->host]++;
         cs->loads[k] = (CsLoad){r, vm->vcpus, vm->target >= 0 ? CS_LEAVING : CS_RESIDENT, 0};
         cs->loadVm[k] = i;
-        if (vm->target >= 0) {
-            k = cs->fill[vm->target]++;
+        int to[2] = {vm->target, s->vs[i].csAlsoTo};
+        for (int j = 0; j < 2; j++) {
+            if (to[j] < 0) continue;
+            k = cs->fill[to[j]]++;
             cs->loads[k] = (CsLoad){r, vm->vcpus, CS_ARRIVING, 0};
             cs->loadVm[k] = i;
         }
@@ -184,13 +187,17 @@ void csUpdate(SimCloud *s, double t) {
     s->tot.unservedCpuS += cs->heldUnserved * dt;
 }
 
-void csHold(SimCloud *s, double t) {
+void csHoldSla(SimCloud *s) {
+    if (s->cs.lastT >= 0) csHold(s, s->cs.lastT, false);
+}
+
+void csHold(SimCloud *s, double t, bool withEnergy) {
     CsState *cs = &s->cs;
     const CloudView *v = &s->base.view;
     sampleAll(s);
     cs->heldRequested = cs->heldMigrationLoss = cs->heldUnserved = 0;
     for (int h = 0; h < v->nhosts; h++) {
-        cs->uPrev[h] = cs->sample[h].util;
+        if (withEnergy) cs->uPrev[h] = cs->sample[h].util;
         cs->active[h] = cs->sample[h].active;
         cs->violating[h] = cs->sample[h].violating;
         /* The VM's own history is kept where it runs (the source while it

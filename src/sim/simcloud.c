@@ -128,6 +128,37 @@ static double vmDemand(const Vm *vm) {
     return vm->util * vm->cpu;
 }
 
+/* Host h no longer receives VM vmi. */
+static void releaseTarget(SimCloud *s, int vmi, int h) {
+    Host *host = &s->base.view.hosts[h];
+    host->incoming--;
+    host->ramUsed -= s->base.view.vms[vmi].ramMb;
+    s->hs[h].reserve -= s->vs[vmi].migReserve;
+    if (s->hs[h].reserve < 1e-9) s->hs[h].reserve = 0;
+    hostRedraw(s, h);
+}
+
+/* CloudSim's mode: a VM sent twice in one plan (its policy may empty a host
+ * that was just chosen to receive it) migrates twice there: both count,
+ * both targets receive it until it lands, on the second. */
+static int retarget(SimCloud *s, int vmi, int target) {
+    CloudView *v = &s->base.view;
+    Vm *vm = &v->vms[vmi];
+    SimVmState *vs = &s->vs[vmi];
+    Host *dst = &v->hosts[target];
+    if (dst->state != HOST_ON)
+        return ERR("host %s is %s, not on", dst->name, hostStateName(dst->state));
+    if (vs->csAlsoTo >= 0) releaseTarget(s, vmi, vs->csAlsoTo); /* a third: keep two */
+    vs->csAlsoTo = vm->target;
+    vm->target = target;
+    dst->incoming++;
+    dst->ramUsed += vm->ramMb;
+    s->hs[target].reserve += vs->migReserve;
+    hostRedraw(s, target);
+    s->tot.migrationsStarted++;
+    return 0;
+}
+
 static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     SimCloud *s = sim(c);
     CloudView *v = &c->view;
@@ -135,6 +166,8 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
         return ERR("migration names VM %d or host %d, which do not exist", vmi, target);
     Vm *vm = &v->vms[vmi];
     Host *src = &v->hosts[vm->host], *dst = &v->hosts[target];
+    if (vm->target >= 0 && s->cfg.cloudsim && s->vs[vmi].migStart == v->now && target != vm->host)
+        return retarget(s, vmi, target);
     if (vm->target >= 0) return ERR("VM %s is already migrating", vm->name);
     if (vm->host == target) return ERR("VM %s is already on %s", vm->name, dst->name);
     if (dst->state != HOST_ON)
@@ -196,6 +229,10 @@ static void migrationLand(SimCloud *s, int vmi, double t) {
     if (s->hs[to].reserve < 1e-9) s->hs[to].reserve = 0;
     vm->host = to;
     vm->target = -1;
+    if (s->vs[vmi].csAlsoTo >= 0) {
+        releaseTarget(s, vmi, s->vs[vmi].csAlsoTo);
+        s->vs[vmi].csAlsoTo = -1;
+    }
     hostRedraw(s, from);
     hostRedraw(s, to);
     s->tot.migrationsDone++;
@@ -332,6 +369,7 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
         vm->host = vms[i].host;
         vm->target = -1;
         s->vs[i].series = vms[i].series;
+        s->vs[i].csAlsoTo = -1;
         Host *host = &v->hosts[vm->host];
         host->nvms++;
         host->ramUsed += vm->ramMb;
@@ -375,7 +413,7 @@ void simSetTime(Cloud *c, double t) {
          * acts (its migrations show from the next update). */
         csUpdate(s, t);
         csRetire(s, t);
-        csHold(s, t);
+        csHold(s, t, true);
     }
     v->now = t;
     s->stepStart = t;
@@ -411,6 +449,9 @@ static void runEvent(SimCloud *s, const SimEvent *ev) {
  * charged past the last one until the next tick. */
 static void advanceCloudsim(SimCloud *s, double t1) {
     Cloud *c = &s->base;
+    /* The plan's migrations show in CloudSim's SLA records from the tick
+     * on, in its energy only from the next update (cloudsim.h). */
+    if (s->nheap > 0) csHoldSla(s);
     while (s->nheap > 0 && s->heap[0].t <= t1) {
         double te = s->heap[0].t;
         c->view.now = te;
@@ -420,7 +461,7 @@ static void advanceCloudsim(SimCloud *s, double t1) {
             SimEvent ev = heapPop(s);
             runEvent(s, &ev);
         }
-        csHold(s, te);
+        csHold(s, te, true);
     }
     c->view.now = t1;
     s->stepStart = t1;

@@ -26,6 +26,9 @@ typedef struct SimVmState {
     int series;
     double migStart, migEnd, migReserve;
     double migLossShare; /* share of its demand the VM loses while it moves */
+    /* CloudSim mode: the first target of a VM sent twice in one tick (it
+     * lands on the second; both receive it until then), or -1. */
+    int csAlsoTo;
 } SimVmState;
 
 typedef struct SimCloud {
@@ -49,8 +52,11 @@ void csInit(SimCloud *s);
 void csFree(SimCloud *s);
 /* Charge every host from the last update to t with the present state. */
 void csUpdate(SimCloud *s, double t);
-/* Sample the present state: it holds from t until the next update. */
-void csHold(SimCloud *s, double t);
+/* Sample the present state: it holds from t until the next update; the
+ * utilization the next energy interval starts from only when withEnergy. */
+void csHold(SimCloud *s, double t, bool withEnergy);
+/* Sample again for the SLA metrics only, at the time of the last update. */
+void csHoldSla(SimCloud *s);
 /* Retire the VMs that finish at t (csVmFinishes). */
 void csRetire(SimCloud *s, double t);
 
