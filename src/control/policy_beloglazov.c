@@ -640,21 +640,11 @@ static int csPlan(BeloState *s, const CloudView *v, Plan *out) {
         if (!s->exclSrc[h] && s->uTick[h] < 1 && isTarget(&v->hosts[h])) s->order[n++] = h;
     }
     qsort_r(s->order, (size_t)n, sizeof(int), cmpTick, s->uTick);
-    size_t before = out->n;
-    int tried = 0;
     for (int k = 0; k < n; k++) {
         int h = s->order[k];
         if (s->exclSrc[h]) continue;
         s->exclSrc[h] = s->exclDst[h] = 1;
-        tried++;
         csEvacuate(s, v, h, out);
-    }
-    if (getenv("CSDEBUG")) {
-        int act = 0;
-        for (int h = 0; h < v->nhosts; h++)
-            act += s->uTick[h] > 0;
-        fprintf(stderr, "t=%.0f active=%d overloadMoves=%d cand=%d tried=%d underMoves=%zu\n",
-                v->now, act, nmove, n, tried, out->n - before);
     }
     return 0;
 }
