@@ -61,6 +61,7 @@ typedef struct BeloState {
     int *vcId;
     /* CloudSim mode (cfg.cloudsim) */
     double *uTick;          /* each host's utilization at the tick */
+    double *pTick;          /* and its power there */
     unsigned char *exclDst; /* not a target in this phase */
     unsigned char *exclSrc; /* not an underloaded host to empty */
     int *arrHead, *arrNext; /* VMs placed on each host in this plan */
@@ -146,6 +147,7 @@ static void beloReleaseArrays(BeloState *s) {
     free(s->vc);
     free(s->vcId);
     free(s->uTick);
+    free(s->pTick);
     free(s->exclDst);
     free(s->exclSrc);
     free(s->arrHead);
@@ -183,6 +185,7 @@ static void beloResize(BeloState *s, const CloudView *v) {
     s->vc = xcalloc(nv, sizeof(VmCand));
     s->vcId = xcalloc(nv, sizeof(int));
     s->uTick = xcalloc(nh, sizeof(double));
+    s->pTick = xcalloc(nh, sizeof(double));
     s->exclDst = xcalloc(nh, 1);
     s->exclSrc = xcalloc(nh, 1);
     s->arrHead = xcalloc(nh, sizeof(int));
@@ -540,14 +543,25 @@ static int csFind(BeloState *s, const CloudView *v, int vm) {
     double r = vmDemand(x);
     int best = -1;
     double bestInc = 0;
+    /* Idle hosts of one type all offer the same increase, and ties keep the
+     * first: only the first idle host of each type needs the arithmetic. */
+    const ServerType *idleSeen[8];
+    int nIdleSeen = 0;
     for (int h = 0; h < v->nhosts; h++) {
         const Host *host = &v->hosts[h];
         if (s->exclDst[h] || !isTarget(host) || !host->type) continue;
         double cap = host->capacity;
         if (host->type->coreMips * x->vcpus < r || cap - s->demand[h] < r) continue;
+        if (s->demand[h] == 0 && s->uTick[h] == 0) {
+            int k = 0;
+            while (k < nIdleSeen && idleSeen[k] != host->type)
+                k++;
+            if (k < nIdleSeen) continue;
+            if (nIdleSeen < 8) idleSeen[nIdleSeen++] = host->type;
+        }
         double u = (s->demand[h] + r) / cap;
         if (u > 1) continue; /* PowerModelSpecPower refuses it */
-        double inc = powerAt(&host->type->power, u) - powerAt(&host->type->power, s->uTick[h]);
+        double inc = powerAt(&host->type->power, u) - s->pTick[h];
         /* Ties keep the first host; the detector (dear) only for a winner. */
         if (best >= 0 && !(inc < bestInc)) continue;
         if (s->demand[h] != 0 && isOverloaded(s, v, h, vm)) continue;
@@ -618,6 +632,7 @@ static int csPlan(BeloState *s, const CloudView *v, Plan *out) {
     for (int h = 0; h < v->nhosts; h++) {
         double u = v->hosts[h].demand / v->hosts[h].capacity;
         s->uTick[h] = u > 1 ? 1 : u;
+        s->pTick[h] = v->hosts[h].type ? powerAt(&v->hosts[h].type->power, s->uTick[h]) : 0;
         s->arrHead[h] = -1;
     }
     int nmove = selectFromOverloaded(s, v);
