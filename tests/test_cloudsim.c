@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cloudsim.h"
+#include "controller.h"
 #include "policy.h"
 #include "servertype.h"
 #include "simcloud.h"
@@ -188,6 +189,66 @@ static void testSentTwice(void) {
     workloadFree(wl);
 }
 
+/* The policy's CloudSim mode on three G4 hosts (3720 MIPS) with THR 0.8:
+ * h0 holds 1800 + 1000 + 400 MIPS (86 %): MMT sends the 613 MB VM (400).
+ * PABFD: h1 (20 %): P(30.75 %) - P(20 %) = 3.66 W; h2 (30 %): P(40.75 %) -
+ * P(30 %) = 3.76 W: h1. Underload, least utilized at the tick first: h1,
+ * the receiver (CloudSim's empty exclusion list lets it be emptied), with
+ * the VM it was just given: both go to h2, the only host left, to 60.75 %.
+ * The 400 MIPS VM moves twice; nothing is disabled or powered off. */
+static void testPolicyQuirks(void) {
+    static SimHostSpec h[3];
+    for (int i = 0; i < 3; i++)
+        h[i] = (SimHostSpec){i == 0 ? "h0" : i == 1 ? "h1" : "h2", G4};
+    Workload *wl = workloadConstant(5, 4, 300, 1.0);
+    SimVmSpec v[5] = {
+        {.name = "a1", .vcpus = 1, .cpu = 1800, .ramMb = 870, .series = 0, .host = 0},
+        {.name = "a2", .vcpus = 1, .cpu = 1000, .ramMb = 870, .series = 1, .host = 0},
+        {.name = "b", .vcpus = 1, .cpu = 400, .ramMb = 613, .series = 2, .host = 0},
+        {.name = "c", .vcpus = 1, .cpu = 744, .ramMb = 1740, .series = 3, .host = 1},
+        {.name = "d", .vcpus = 1, .cpu = 1116, .ramMb = 1740, .series = 4, .host = 2},
+    };
+    SimConfig sc = simConfigDefaults();
+    sc.cloudsim = true;
+    Cloud *c = simCloudCreate(h, 3, v, 5, wl, &sc);
+    CtlConfig cfg = ctlConfigDefaults();
+    cfg.cloudsim = true;
+    Policy *p = policyCreate("thr-mmt:0.8", &cfg);
+    CHECK(p != NULL);
+    if (!p || !c) return;
+    cfg.high = 1;
+    cfg.maxParallelMigrations = 0;
+    cfg.cooldownS = 0;
+    cfg.headroom = 0;
+    cfg.minHostsOn = 0;
+    cfg.allowPowerOff = cfg.allowPowerOn = false;
+    Controller *ctl = ctlCreate(p, &cfg);
+    simSetTime(c, 0);
+    simAdvance(c, 300);
+    simSetTime(c, 300);
+    CHECK(ctlTick(ctl, c, true) == 0);
+    const Plan *plan = &ctl->plan;
+    CHECK(plan->n == 3);
+    if (plan->n == 3) {
+        CHECK(plan->actions[0].type == ACT_MIGRATE && plan->actions[0].vm == 2 &&
+              plan->actions[0].target == 1);
+        /* Evacuation goes largest demand first: c (744), then b (400). */
+        CHECK(plan->actions[1].type == ACT_MIGRATE && plan->actions[1].vm == 3 &&
+              plan->actions[1].target == 2);
+        CHECK(plan->actions[2].type == ACT_MIGRATE && plan->actions[2].vm == 2 &&
+              plan->actions[2].target == 2);
+        for (int k = 0; k < 3; k++)
+            CHECK(plan->actions[k].outcome == OUTCOME_DONE);
+    }
+    simAdvance(c, 600);
+    CHECK(c->view.vms[2].host == 2 && c->view.vms[3].host == 2);
+    CHECK(simTotals(c)->migrationsStarted == 3);
+    CHECK(c->view.hosts[1].nvms == 0 && c->view.hosts[1].enabled);
+    ctlFree(ctl);
+    cloudClose(c);
+    workloadFree(wl);
+}
+
 static void testPolicyRefusal(void) {
     CtlConfig cfg = ctlConfigDefaults();
     cfg.cloudsim = true;
@@ -212,6 +273,7 @@ int main(void) {
     RUN(testInitialPlacement);
     RUN(testSteppedCloud);
     RUN(testSentTwice);
+    RUN(testPolicyQuirks);
     RUN(testPolicyRefusal);
     return testSummary("test_cloudsim");
 }
