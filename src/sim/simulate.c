@@ -108,6 +108,42 @@ double lowerBoundPower(const Scenario *sc, double demand, double ramMb) {
     return power + addHostsForRam(tc, used, n, ramMb - ramOn);
 }
 
+/* The bound under CloudSim's accounting, where an idle host costs nothing
+ * and RAM does not limit placement: the demand on the hosts with the least
+ * power per unit of capacity at full load, the remainder on the host that
+ * serves it most cheaply. */
+static int cmpFullPower(const void *a, const void *b) {
+    const ServerType *x = ((const TypeCount *)a)->type, *y = ((const TypeCount *)b)->type;
+    double ex = powerAt(&x->power, 1) / serverTypeCapacity(x);
+    double ey = powerAt(&y->power, 1) / serverTypeCapacity(y);
+    return ex < ey ? -1 : ex > ey;
+}
+
+static double cloudsimBoundPower(const Scenario *sc, double demand) {
+    TypeCount tc[64] = {{0}};
+    int n = countTypes(sc, tc, 64);
+    qsort(tc, (size_t)n, sizeof(TypeCount), cmpFullPower);
+    double power = 0, rem = demand;
+    for (int k = 0; k < n && rem > 1e-9; k++) {
+        double cap = serverTypeCapacity(tc[k].type);
+        int full = (int)fmin(tc[k].count, floor(rem / cap));
+        power += full * powerAt(&tc[k].type->power, 1);
+        rem -= full * cap;
+        tc[k].count -= full;
+    }
+    if (rem > 1e-9) {
+        double best = -1;
+        for (int k = 0; k < n; k++) {
+            double cap = serverTypeCapacity(tc[k].type);
+            if (tc[k].count < 1 || cap < rem) continue;
+            double p = powerAt(&tc[k].type->power, rem / cap);
+            if (best < 0 || p < best) best = p;
+        }
+        power += best > 0 ? best : 0;
+    }
+    return power;
+}
+
 /* ---- the run ---- */
 
 static const ScenarioPhase *phaseAt(const Scenario *sc, double t) {
@@ -288,13 +324,15 @@ static int runManaged(const Scenario *sc, const SimOptions *o, const SimVmSpec *
         StepRecord s = {.t = t,
                         .dt = dt,
                         .powerW = (tot->energyJ - prevE) / dt,
-                        .lowerW = lowerBoundPower(sc, demand, ram),
+                        .lowerW = ctl->cfg.cloudsim ? cloudsimBoundPower(sc, demand)
+                                                    : lowerBoundPower(sc, demand, ram),
                         .demandPct = capacity > 0 ? 100 * demand / capacity : 0,
                         .energyKwh = tot->energyJ / J_PER_KWH,
                         .migrations = tot->migrationsStarted - prevMig};
         countStates(&c->view, s.states);
         if (er) energyRunStep(er, t, dt, s.powerW);
-        *lowerJ += s.lowerW * dt;
+        /* CloudSim charges neither the first interval nor the last. */
+        if (!ctl->cfg.cloudsim || (k > 0 && k < steps - 1)) *lowerJ += s.lowerW * dt;
         phaseAccount(r, sc, &s);
         if (o->timeline) timelineRow(o->timeline, &s);
         prevE = tot->energyJ;
