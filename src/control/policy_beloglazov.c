@@ -537,14 +537,17 @@ static int consolidate(BeloState *s, const CloudView *v, const CtlConfig *cfg, i
  *  - hosts are never disabled or powered off: an idle host costs nothing in
  *    that accounting. */
 
-/* PowerVmAllocationPolicyMigrationAbstract.findHostForVm. */
+/* PowerVmAllocationPolicyMigrationAbstract.findHostForVm: the least power
+ * increase among suitable hosts that are not overloaded after the placement,
+ * the first in host order on ties. The increases are listed first and the
+ * detector (the dear part) asked cheapest first, which gives CloudSim's
+ * answer with one or two detector calls instead of one per improvement. */
 static int csFind(BeloState *s, const CloudView *v, int vm) {
     const Vm *x = &v->vms[vm];
     double r = vmDemand(x);
-    int best = -1;
-    double bestInc = 0;
+    int n = 0;
     /* Idle hosts of one type all offer the same increase, and ties keep the
-     * first: only the first idle host of each type needs the arithmetic. */
+     * first: only the first idle host of each type is a candidate. */
     const ServerType *idleSeen[8];
     int nIdleSeen = 0;
     for (int h = 0; h < v->nhosts; h++) {
@@ -561,14 +564,19 @@ static int csFind(BeloState *s, const CloudView *v, int vm) {
         }
         double u = (s->demand[h] + r) / cap;
         if (u > 1) continue; /* PowerModelSpecPower refuses it */
-        double inc = powerAt(&host->type->power, u) - s->pTick[h];
-        /* Ties keep the first host; the detector (dear) only for a winner. */
-        if (best >= 0 && !(inc < bestInc)) continue;
-        if (s->demand[h] != 0 && isOverloaded(s, v, h, vm)) continue;
-        best = h;
-        bestInc = inc;
+        s->cand[n] = h;
+        s->candInc[n++] = powerAt(&host->type->power, u) - s->pTick[h];
     }
-    return best;
+    for (;;) {
+        int best = -1;
+        for (int k = 0; k < n; k++)
+            if (s->cand[k] >= 0 && (best < 0 || s->candInc[k] < s->candInc[best])) best = k;
+        if (best < 0) return -1;
+        int h = s->cand[best];
+        /* CloudSim asks the detector only of hosts loaded in the plan. */
+        if (s->demand[h] == 0 || !isOverloaded(s, v, h, vm)) return h;
+        s->cand[best] = -1; /* keeps the order of the rest for ties */
+    }
 }
 
 static void csPlace(BeloState *s, const CloudView *v, int i, int t) {
