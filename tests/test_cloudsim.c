@@ -77,12 +77,26 @@ static void testHostSample(void) {
     CHECK(s.violating);
 
     /* Over-subscription: 1800 + 1800 + 1000 = 4600 on 3720: all scaled by
-     * 3720 / 4600; the host is at 100 %. */
+     * 3720 / 4600 and rounded down (808.69 -> 808); the host just under
+     * 100 %. */
     CsLoad over[3] = {
         {1800, 1, CS_RESIDENT, 0}, {1800, 1, CS_RESIDENT, 0}, {1000, 1, CS_RESIDENT, 0}};
     s = csSampleHost(3720, 1860, over, 3);
-    CHECK_NEAR(over[2].allocated, 1000 * 3720 / 4600.0, 1e-9);
-    CHECK_NEAR(s.util, 1, 1e-12);
+    CHECK(over[2].allocated == 808 && over[0].allocated == 1455);
+    CHECK_NEAR(s.util, (1455 + 1455 + 808) / 3720.0, 1e-12);
+    CHECK(s.violating);
+
+    /* A leaving VM is set aside whole: 3000 + 700 leaving = 3700 fits;
+     * 3000 + 730 leaving does not (though 0.9 x 730 would): scaled by 3720 / 3730, 0.9 of that for
+     * the leaving one, rounded down: 2991 and floor(728.04 x 0.9) = 655, counted 655 / 0.9 = 727.8
+     * at the source. */
+    CsLoad tight[2] = {{3000, 2, CS_RESIDENT, 0}, {700, 1, CS_LEAVING, 0}};
+    s = csSampleHost(3720, 1860, tight, 2);
+    CHECK(!s.violating && tight[1].allocated == 700 * 0.9);
+    CsLoad tighter[2] = {{3000, 2, CS_RESIDENT, 0}, {730, 1, CS_LEAVING, 0}};
+    s = csSampleHost(3720, 1860, tighter, 2);
+    CHECK(tighter[0].allocated == 2991 && tighter[1].allocated == 655);
+    CHECK_NEAR(s.allocatedMips, 2991 + 655 / 0.9, 1e-9);
     CHECK(s.violating);
 
     /* Nothing asked: inactive, no violation. */

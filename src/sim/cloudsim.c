@@ -24,22 +24,31 @@ bool csVmFinishes(const Workload *wl, int s, double t) {
 
 CsHostSample csSampleHost(double capacity, double peMips, CsLoad *vms, int n) {
     CsHostSample out = {0};
-    double want = 0;
+    /* What VmSchedulerTimeShared sets aside for each VM: a leaving VM its
+     * whole (capped) demand although it gets 0.9 of it, an arriving one
+     * 0.1. */
+    double need = 0;
     for (int i = 0; i < n; i++) {
         double cap = peMips * (vms[i].vcpus > 0 ? vms[i].vcpus : 1);
         double c = vms[i].requested < cap ? vms[i].requested : cap;
-        /* The same operations as VmSchedulerTimeShared: 0.9 x at the
-         * source, 0.1 x at the destination. */
-        vms[i].allocated = vms[i].role == CS_LEAVING    ? c * CS_SOURCE_SHARE
-                           : vms[i].role == CS_ARRIVING ? c * CS_TARGET_SHARE
-                                                        : c;
-        want += vms[i].allocated;
+        vms[i].allocated = c;
+        need += vms[i].role == CS_ARRIVING ? c * CS_TARGET_SHARE : c;
         out.requestedMips += vms[i].requested;
     }
-    /* Over-subscription: everyone's share shrinks in proportion. */
-    double scale = want > capacity ? capacity / want : 1;
+    /* VmSchedulerTimeSharedOverSubscription: when that is more than the
+     * host has, every share is scaled to fit and rounded down to a whole
+     * MIPS (redistributeMipsDueToOverSubscription). */
+    bool over = need > capacity;
+    double scale = over ? capacity / need : 1;
     for (int i = 0; i < n; i++) {
-        if (scale < 1) vms[i].allocated *= scale;
+        double a = vms[i].allocated;
+        if (vms[i].role == CS_LEAVING)
+            a = over ? a * scale * CS_SOURCE_SHARE : a * CS_SOURCE_SHARE;
+        else if (vms[i].role == CS_ARRIVING)
+            a = over ? a * CS_TARGET_SHARE * scale : a * CS_TARGET_SHARE;
+        else
+            a = over ? a * scale : a;
+        vms[i].allocated = over ? floor(a) : a;
         /* The source still counts a leaving VM at its whole share. */
         out.allocatedMips +=
             vms[i].role == CS_LEAVING ? vms[i].allocated / CS_SOURCE_SHARE : vms[i].allocated;

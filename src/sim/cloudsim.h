@@ -71,8 +71,10 @@ typedef struct CsHostSample {
 /* A host's update, as CloudSim's HostDynamicWorkload.updateVmsProcessing
  * with VmSchedulerTimeSharedOverSubscription: each VM gets at most one
  * core's MIPS (peMips); a leaving VM gets 0.9 of that and counts as
- * allocated / 0.9 in the host's utilization; an arriving one gets 0.1;
- * when the host cannot serve everything, every share is scaled down. */
+ * allocated / 0.9 in the host's utilization; an arriving one gets 0.1.
+ * When what the scheduler sets aside (a leaving VM's whole demand, 0.1 of
+ * an arriving one's) exceeds the host, every share is scaled to fit and
+ * rounded down to a whole MIPS. */
 CsHostSample csSampleHost(double capacity, double peMips, CsLoad *vms, int n);
 
 /* CloudSim's initial placement, at each VM's full MIPS (a VM being
