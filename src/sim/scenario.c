@@ -102,27 +102,51 @@ static void addHosts(Scenario *sc, const HostMix *mix) {
     }
 }
 
+/* Max-heap of hosts by free RAM, ties to the lower index: the host Nova's
+ * spreading picks is always on top. */
+static bool roomier(const double *freeRam, int a, int b) {
+    return freeRam[a] > freeRam[b] || (freeRam[a] == freeRam[b] && a < b);
+}
+
+static void siftDown(int *heap, int n, const double *freeRam, int i) {
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && roomier(freeRam, heap[l], heap[m])) m = l;
+        if (r < n && roomier(freeRam, heap[r], heap[m])) m = r;
+        if (m == i) return;
+        int t = heap[i];
+        heap[i] = heap[m];
+        heap[m] = t;
+        i = m;
+    }
+}
+
 /* Place VMs as Nova's default scheduler would: spread, each VM to the host
- * with the most free RAM. Fails when a VM fits nowhere. */
+ * with the most free RAM (the lowest index on ties). Fails when a VM fits
+ * nowhere. A heap, since the scale runs place 100,000 VMs on 80,000 hosts. */
 static int placeSpread(Scenario *sc) {
     double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
-    for (int h = 0; h < sc->nhosts; h++)
+    int *heap = xmalloc((size_t)sc->nhosts * sizeof(int));
+    for (int h = 0; h < sc->nhosts; h++) {
         freeRam[h] = sc->hosts[h].type->ramMb;
+        heap[h] = h;
+    }
+    for (int i = sc->nhosts / 2 - 1; i >= 0; i--)
+        siftDown(heap, sc->nhosts, freeRam, i);
     int rc = 0;
     for (int i = 0; i < sc->nvms && rc == 0; i++) {
-        int best = -1;
-        for (int h = 0; h < sc->nhosts; h++)
-            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] > freeRam[best]))
-                best = h;
-        if (best < 0) {
+        int best = heap[0];
+        if (freeRam[best] < sc->vms[i].ramMb) {
             rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
                      sc->vms[i].name, sc->vms[i].ramMb);
             break;
         }
         freeRam[best] -= sc->vms[i].ramMb;
         sc->vms[i].host = best;
+        siftDown(heap, sc->nhosts, freeRam, 0);
     }
     free(freeRam);
+    free(heap);
     return rc;
 }
 
