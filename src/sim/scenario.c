@@ -105,7 +105,8 @@ static void addHosts(Scenario *sc, const HostMix *mix) {
 /* Max-heap of hosts by free RAM, ties to the lower index: the host Nova's
  * spreading picks is always on top. */
 static bool roomier(const double *freeRam, int a, int b) {
-    return freeRam[a] > freeRam[b] || (freeRam[a] == freeRam[b] && a < b);
+    if (freeRam[a] != freeRam[b]) return freeRam[a] > freeRam[b];
+    return a < b; /* the lower index first, as the scan it replaces */
 }
 
 static void siftDown(int *heap, int n, const double *freeRam, int i) {
