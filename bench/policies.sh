@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of every policy on PlanetLab day 20110303 (800 hosts, 1052 VMs,
 # 288 steps): wall time (best of N runs) and peak RSS per run, with the
-# run's energy and migrations; then one scale run of 100,000 VMs on 80,000
+# run's energy and migrations; the CloudSim compatibility runs (--compat
+# cloudsim: none = Dvfs and the four MMT policies); then one scale run of 100,000 VMs on 80,000
 # hosts for a day (the synthetic scenario x100). Targets: < 0.2 s and
 # < 50 MB per day run, < 30 s for the scale run.
 #
@@ -41,6 +42,11 @@ measure() { # label, then geyser simulate arguments
 echo "geyser policies on 20110303, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), best of $runs, $(date -u +%Y-%m-%d)"
 for p in "${policies[@]}"; do
   measure "$p" --trace "$day" --policy "$p"
+done
+echo
+echo "CloudSim compatibility (--compat cloudsim), sorted names, on 20110303"
+for p in none thr-mmt:0.8 iqr-mmt:1.5 mad-mmt:2.5 lr-mmt:1.2; do
+  measure "cloudsim $p" --trace "$day" --policy "$p" --compat cloudsim
 done
 echo
 echo "scale: 100,000 VMs on 80,000 hosts, one day, policy $scalePolicy (one run)"

@@ -48,7 +48,7 @@ void cmdCompareHelp(FILE *f);
 typedef struct SimArgs {
     const char *command;  /* for messages: "simulate" */
     void (*help)(FILE *); /* what --help prints */
-    const char *scenario, *trace, *order, *csv, *hosts, *timeline, *placement;
+    const char *scenario, *trace, *order, *csv, *hosts, *timeline, *placement, *compat;
     long vms, seed, scale;
     bool json, progress, list;
     double low, high, bandwidthMbit;

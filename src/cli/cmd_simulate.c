@@ -44,6 +44,12 @@ void cmdSimulateHelp(FILE *f) {
         "    --placement HOW      where VMs start: spread (Nova's default, the default) or\n"
         "                         stack (Nova with a negative RAM weigher: fewest hosts)\n"
         "    --policy SPEC        consolidation policy (default: the scenario's)\n"
+        "    --compat cloudsim    account as CloudSim 3.0.3 does, so that the DET-SEL policies\n"
+        "                         and none (its Dvfs run) compare with its published figures:\n"
+        "                         its initial placement, trapezoid energy at its updates, idle\n"
+        "                         hosts free, migrations of RAM / (link / 2), VMs that finish\n"
+        "                         at zero demand; baseline_kwh is its NonPowerAware run\n"
+        "                         (docs/policies.md)\n"
         "    --low X, --high X    thresholds as fractions (override the policy's)\n"
         "    --headroom X         keep up capacity x high >= (1+X) x demand (default 0.1)\n"
         "    --max-migrations N   migrations in flight at once, 0 = no limit (default 100)\n"
@@ -110,6 +116,7 @@ enum {
     OPT_DEFERRABLE,
     OPT_OBJECTIVE,
     OPT_SITES,
+    OPT_COMPAT,
 };
 
 const struct option cliSimOptions[] = {
@@ -141,6 +148,7 @@ const struct option cliSimOptions[] = {
     {"deferrable", required_argument, NULL, OPT_DEFERRABLE},
     {"objective", required_argument, NULL, OPT_OBJECTIVE},
     {"sites", required_argument, NULL, OPT_SITES},
+    {"compat", required_argument, NULL, OPT_COMPAT},
     {NULL, 0, NULL, 0},
 };
 
@@ -213,6 +221,7 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
         case OPT_DEFERRABLE: a->deferrable = optarg; break;
         case OPT_OBJECTIVE: a->objective = optarg; break;
         case OPT_SITES: a->sites = optarg; break;
+        case OPT_COMPAT: a->compat = optarg; break;
         default:
             return ERR("unknown or incomplete option '%s'; see 'geyser %s --help'",
                        argv[optind - 1], cmd);
@@ -229,6 +238,16 @@ int cliParseSimArgs(int argc, char **argv, SimArgs *a) {
     if (a->placement && strcmp(a->placement, "spread") != 0 && strcmp(a->placement, "stack") != 0)
         return ERR("--placement: '%s' is not spread or stack", a->placement);
     a->opt.sim.linkMBps = a->bandwidthMbit / 8;
+    if (a->compat) {
+        if (strcmp(a->compat, "cloudsim") != 0)
+            return ERR("--compat: '%s' is not a known simulator (cloudsim)", a->compat);
+        if (a->placement)
+            return ERR("--compat cloudsim places the VMs as CloudSim does: drop --placement");
+        if (a->signals) return ERR("--compat cloudsim has no energy signals: drop --signals");
+        if (a->opt.intervalS > 0)
+            return ERR("--compat cloudsim decides at every trace step (300 s): drop --interval");
+        a->opt.sim.cloudsim = true;
+    }
     return 0;
 }
 
@@ -375,6 +394,7 @@ json_t *cliResultJson(const SimResult *r) {
     json_object_set_new(o, "pdm_pct", json_real(r->pdmPct));
     json_object_set_new(o, "slav", json_real(r->slav));
     json_object_set_new(o, "overload_pct", json_real(r->overloadPct));
+    if (r->vmsFinished > 0) json_object_set_new(o, "vms_finished", json_integer(r->vmsFinished));
     json_object_set_new(o, "refused_actions", json_integer(r->refused));
     json_object_set_new(o, "failed_actions", json_integer(r->failed));
     json_object_set_new(o, "runtime_s", json_real(r->runtimeS));

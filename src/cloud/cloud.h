@@ -62,6 +62,10 @@ typedef struct Vm {
     double util;      /* present CPU utilization of its vCPUs, [0, 1] */
     int host;         /* index of the host it runs on */
     int target;       /* index of the migration target, or -1 */
+    /* Finished (the simulator's CloudSim mode: its demand reached 0, so it
+     * left the cloud for good). It holds no CPU or RAM on its host, and
+     * policies and the controller leave it alone. Always false elsewhere. */
+    bool finished;
 } Vm;
 
 typedef struct CloudView {

@@ -49,6 +49,7 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
     }
     for (int i = 0; i < v->nvms; i++) {
         const Vm *vm = &v->vms[i];
+        if (vm->finished) continue;
         int at = vm->target >= 0 ? vm->target : vm->host;
         ctl->demand[at] += vm->util * vm->cpu;
         ctl->ram[at] += vm->ramMb;
@@ -86,7 +87,10 @@ static const char *checkMigrate(const Controller *ctl, const CloudView *v, const
     if (a->target < 0 || a->target >= v->nhosts) return "no such target host";
     const Vm *vm = &v->vms[a->vm];
     const Host *t = &v->hosts[a->target];
-    if (vm->target >= 0) return "the VM is already migrating";
+    if (vm->finished) return "the VM has finished";
+    /* CloudSim may send a VM twice in one plan; its mode of the simulated
+     * cloud takes the second as CloudSim does (simcloud.c, retarget). */
+    if (vm->target >= 0 && !cfg->cloudsim) return "the VM is already migrating";
     if (vm->host == a->target) return "the VM is already on the target";
     if (t->state != HOST_ON) return "the target host is not on";
     if (!t->enabled || t->failed) return "the target host is disabled";
@@ -94,7 +98,9 @@ static const char *checkMigrate(const Controller *ctl, const CloudView *v, const
         return "too many migrations in flight";
     if ((ctl->demand[a->target] + vm->util * vm->cpu) > cfg->high * t->capacity * (1 + UTIL_EPS))
         return "it would push the target above the high threshold";
-    if (ctl->ram[a->target] + vm->ramMb > t->ramMb) return "its RAM does not fit on the target";
+    /* CloudSim's running VMs ask for no RAM (policy.h, CtlConfig.cloudsim). */
+    if (!cfg->cloudsim && ctl->ram[a->target] + vm->ramMb > t->ramMb)
+        return "its RAM does not fit on the target";
     return NULL;
 }
 

@@ -190,5 +190,17 @@ bool ovlIsOverloaded(const OverloadDetector *d, double util, const double *hist,
         double predicted = a + b * (OVL_LR_WINDOW + aheadSteps);
         return predicted * d->param >= 1;
     }
+    if ((d->kind == OVL_MAD || d->kind == OVL_IQR) && n >= OVL_MIN_HISTORY_STAT) {
+        /* MAD and IQR are at most the range of the values, so a host below
+         * 1 - PARAM x range is below its threshold: no medians needed (the
+         * common case, and this runs for every host every interval). */
+        int from = n > OVL_HISTORY_MAX ? n - OVL_HISTORY_MAX : 0;
+        double lo = hist[from], hi = hist[from];
+        for (int i = from + 1; i < n; i++) {
+            if (hist[i] < lo) lo = hist[i];
+            if (hist[i] > hi) hi = hist[i];
+        }
+        if (util <= 1 - d->param * (hi - lo)) return false;
+    }
     return util > ovlUpperThreshold(d, hist, n);
 }

@@ -32,6 +32,7 @@ static const PolicyDriver policyNone = {
     .summary = "no power management: every host stays on, nothing moves",
     .configure = noneConfigure,
     .plan = nonePlan,
+    .cloudsim = true,
 };
 
 const PolicyDriver *const policyRegistry[] = {&policyGeyser, &policyPaper, &policyBeloglazov,
@@ -75,6 +76,12 @@ Policy *policyCreate(const char *spec, CtlConfig *cfg) {
         const PolicyDriver *d = policyRegistry[i];
         bool named = strlen(d->name) == nameLen && strncmp(d->name, spec, nameLen) == 0;
         if (!named && !(d->matches && d->matches(spec, nameLen))) continue;
+        if (cfg->cloudsim && !d->cloudsim) {
+            ERR("policy '%s' has no CloudSim compatibility mode (the Beloglazov & Buyya family "
+                "DET-SEL and none have)",
+                spec);
+            return NULL;
+        }
         Policy *p = xcalloc(1, sizeof(*p));
         p->drv = d;
         snprintf(p->spec, sizeof(p->spec), "%s", spec);

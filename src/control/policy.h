@@ -25,6 +25,10 @@ typedef struct CtlConfig {
     bool allowPowerOff;
     bool allowPowerOn;
     MigrationMode mode; /* migration mode to request */
+    /* CloudSim 3.0.3 compatibility (simulate --compat cloudsim): policies
+     * that support it decide as CloudSim's do, quirks included (see
+     * docs/policies.md); the others refuse to configure. */
+    bool cloudsim;
 } CtlConfig;
 
 /* The defaults: low 0.2, high 0.8, headroom 0.1, 100 parallel migrations,
@@ -45,6 +49,8 @@ typedef struct PolicyDriver {
     /* Optional: whether this driver serves the name name[0..len) (a family
      * such as "thr-mmt", "lr-mc"); when NULL the name must equal .name. */
     bool (*matches)(const char *name, size_t len);
+    /* Whether it has a CloudSim compatibility mode (CtlConfig.cloudsim). */
+    bool cloudsim;
 } PolicyDriver;
 
 typedef struct Policy {

@@ -59,6 +59,12 @@ typedef struct BeloState {
     double *candInc;
     VmCand *vc;
     int *vcId;
+    /* CloudSim mode (cfg.cloudsim) */
+    double *uTick;          /* each host's utilization at the tick */
+    double *pTick;          /* and its power there */
+    unsigned char *exclDst; /* not a target in this phase */
+    unsigned char *exclSrc; /* not an underloaded host to empty */
+    int *arrHead, *arrNext; /* VMs placed on each host in this plan */
 } BeloState;
 
 static bool beloParseName(const char *name, size_t len, OverloadKind *det, VmSelectKind *sel) {
@@ -140,6 +146,12 @@ static void beloReleaseArrays(BeloState *s) {
     free(s->candInc);
     free(s->vc);
     free(s->vcId);
+    free(s->uTick);
+    free(s->pTick);
+    free(s->exclDst);
+    free(s->exclSrc);
+    free(s->arrHead);
+    free(s->arrNext);
 }
 
 static void beloFree(void *state) {
@@ -172,6 +184,12 @@ static void beloResize(BeloState *s, const CloudView *v) {
     s->candInc = xcalloc(nh, sizeof(double));
     s->vc = xcalloc(nv, sizeof(VmCand));
     s->vcId = xcalloc(nv, sizeof(int));
+    s->uTick = xcalloc(nh, sizeof(double));
+    s->pTick = xcalloc(nh, sizeof(double));
+    s->exclDst = xcalloc(nh, 1);
+    s->exclSrc = xcalloc(nh, 1);
+    s->arrHead = xcalloc(nh, sizeof(int));
+    s->arrNext = xcalloc(nv, sizeof(int));
     s->nhosts = v->nhosts;
     s->nvms = v->nvms;
     s->started = false;
@@ -232,6 +250,10 @@ static void project(BeloState *s, const CloudView *v) {
     s->vmStart[v->nhosts] = 0;
     for (int i = 0; i < v->nvms; i++) {
         const Vm *vm = &v->vms[i];
+        if (vm->finished) {
+            s->at[i] = -2; /* gone for good: neither moved nor counted */
+            continue;
+        }
         int at = vm->target >= 0 ? vm->target : vm->host;
         s->at[i] = at;
         s->demand[at] += vmDemand(vm);
@@ -250,7 +272,7 @@ static void project(BeloState *s, const CloudView *v) {
     for (int h = 0; h < v->nhosts; h++)
         fill[h] = s->vmStart[h];
     for (int i = 0; i < v->nvms; i++)
-        if (v->vms[i].target < 0) s->vmList[fill[v->vms[i].host]++] = i;
+        if (v->vms[i].target < 0 && !v->vms[i].finished) s->vmList[fill[v->vms[i].host]++] = i;
 }
 
 /* Longest migration of the host's VMs in control intervals (CloudSim: RAM
@@ -494,11 +516,168 @@ static int consolidate(BeloState *s, const CloudView *v, const CtlConfig *cfg, i
     return hostsUp;
 }
 
+/* ---- CloudSim compatibility (cfg.cloudsim) ----
+ *
+ * The same detectors, selection rules and histories, with the rest of
+ * CloudSim 3.0.3's PowerVmAllocationPolicyMigrationAbstract.optimizeAllocation
+ * as it is, quirks included, so that results compare with its figures:
+ *  - every host is a target (idle hosts are never switched off there);
+ *  - a host fits a VM with one core's MIPS for each vCPU and the free MIPS;
+ *    RAM is no limit, as a running VM asks CloudSim for RAM and bandwidth
+ *    through its cloudlet's models, UtilizationModelNull (0) in the
+ *    PlanetLab runs; the detector is asked only of hosts already loaded in
+ *    the plan;
+ *  - the power increase is P(planned load + VM) - P(load at the tick), so a
+ *    host that already received a VM in this plan looks dearer;
+ *  - underloaded hosts are taken least utilized at the tick first, every
+ *    one of them in turn (not only while consolidation pays); those tried
+ *    never receive, those that received from another underloaded host are
+ *    never emptied, but receivers of the overloaded hosts' VMs may be
+ *    (CloudSim excludes them from an empty list);
+ *  - hosts are never disabled or powered off: an idle host costs nothing in
+ *    that accounting. */
+
+/* PowerVmAllocationPolicyMigrationAbstract.findHostForVm: the least power
+ * increase among suitable hosts that are not overloaded after the placement,
+ * the first in host order on ties. The increases are listed first and the
+ * detector (the dear part) asked cheapest first, which gives CloudSim's
+ * answer with one or two detector calls instead of one per improvement. */
+static int csFind(BeloState *s, const CloudView *v, int vm) {
+    const Vm *x = &v->vms[vm];
+    double r = vmDemand(x);
+    int n = 0;
+    /* Idle hosts of one type all offer the same increase, and ties keep the
+     * first: only the first idle host of each type is a candidate. */
+    const ServerType *idleSeen[8];
+    int nIdleSeen = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *host = &v->hosts[h];
+        if (s->exclDst[h] || !isTarget(host) || !host->type) continue;
+        double cap = host->capacity;
+        if (host->type->coreMips * x->vcpus < r || cap - s->demand[h] < r) continue;
+        if (s->demand[h] == 0 && s->uTick[h] == 0) {
+            int k = 0;
+            while (k < nIdleSeen && idleSeen[k] != host->type)
+                k++;
+            if (k < nIdleSeen) continue;
+            if (nIdleSeen < 8) idleSeen[nIdleSeen++] = host->type;
+        }
+        double u = (s->demand[h] + r) / cap;
+        if (u > 1) continue; /* PowerModelSpecPower refuses it */
+        s->cand[n] = h;
+        s->candInc[n++] = powerAt(&host->type->power, u) - s->pTick[h];
+    }
+    for (;;) {
+        int best = -1;
+        for (int k = 0; k < n; k++)
+            if (s->cand[k] >= 0 && (best < 0 || s->candInc[k] < s->candInc[best])) best = k;
+        if (best < 0) return -1;
+        int h = s->cand[best];
+        /* CloudSim asks the detector only of hosts loaded in the plan. */
+        if (s->demand[h] == 0 || !isOverloaded(s, v, h, vm)) return h;
+        s->cand[best] = -1; /* keeps the order of the rest for ties */
+    }
+}
+
+static void csPlace(BeloState *s, const CloudView *v, int i, int t) {
+    addDemand(s, v, t, vmDemand(&v->vms[i]));
+    s->freeRam[t] -= v->vms[i].ramMb;
+    hostHistAdd(s, v, t, i, 1);
+    s->at[i] = t;
+    s->arrNext[i] = s->arrHead[t];
+    s->arrHead[t] = i;
+}
+
+static int cmpTick(const void *a, const void *b, void *arg) {
+    const double *u = arg;
+    int x = *(const int *)a, y = *(const int *)b;
+    return u[x] < u[y] ? -1 : u[x] > u[y] ? 1 : x - y;
+}
+
+/* Empty host h if every VM it holds in the plan fits elsewhere. */
+static void csEvacuate(BeloState *s, const CloudView *v, int h, Plan *out) {
+    int n = 0;
+    for (int k = s->vmStart[h]; k < s->vmStart[h + 1]; k++)
+        if (s->at[s->vmList[k]] == h) s->moving[n++] = s->vmList[k];
+    for (int i = s->arrHead[h]; i >= 0; i = s->arrNext[i])
+        if (s->at[i] == h) s->moving[n++] = i;
+    if (n == 0) return;
+    qsort_r(s->moving, (size_t)n, sizeof(int), cmpDemandDesc, (void *)v);
+    int j = 0;
+    for (; j < n; j++) {
+        int i = s->moving[j], t;
+        moveVm(s, v, i, h, -1);
+        s->freeRam[h] += v->vms[i].ramMb;
+        if ((t = csFind(s, v, i)) < 0) {
+            addDemand(s, v, h, vmDemand(&v->vms[i]));
+            hostHistAdd(s, v, h, i, 1);
+            s->freeRam[h] -= v->vms[i].ramMb;
+            break;
+        }
+        csPlace(s, v, i, t);
+        s->placed[j] = t;
+    }
+    if (j < n) { /* "reallocation cancelled": every VM goes back */
+        for (int u = j - 1; u >= 0; u--) {
+            int i = s->moving[u];
+            moveVm(s, v, i, s->placed[u], -1);
+            s->freeRam[s->placed[u]] += v->vms[i].ramMb;
+            addDemand(s, v, h, vmDemand(&v->vms[i]));
+            hostHistAdd(s, v, h, i, 1);
+            s->freeRam[h] -= v->vms[i].ramMb;
+            s->at[i] = h;
+        }
+        return;
+    }
+    for (j = 0; j < n; j++) {
+        s->exclSrc[s->placed[j]] = 1;
+        planAdd(out, ACT_MIGRATE, v->vms[s->moving[j]].host, s->moving[j], s->placed[j],
+                "evacuating underloaded %s", v->hosts[h].name);
+    }
+}
+
+static int csPlan(BeloState *s, const CloudView *v, Plan *out) {
+    for (int h = 0; h < v->nhosts; h++) {
+        double u = v->hosts[h].demand / v->hosts[h].capacity;
+        s->uTick[h] = u > 1 ? 1 : u;
+        s->pTick[h] = v->hosts[h].type ? powerAt(&v->hosts[h].type->power, s->uTick[h]) : 0;
+        s->arrHead[h] = -1;
+    }
+    int nmove = selectFromOverloaded(s, v);
+    for (int h = 0; h < v->nhosts; h++)
+        s->exclDst[h] = s->exclSrc[h] = s->busy[h] == 1;
+    qsort_r(s->moving, (size_t)nmove, sizeof(int), cmpDemandDesc, (void *)v);
+    int *moved = s->placed; /* the overload phase's VMs, kept apart from evacuations */
+    for (int k = 0; k < nmove; k++)
+        moved[k] = s->moving[k];
+    for (int k = 0; k < nmove; k++) {
+        int i = moved[k], from = v->vms[i].host, t = csFind(s, v, i);
+        if (t < 0) continue; /* it stays where it is */
+        csPlace(s, v, i, t);
+        planAdd(out, ACT_MIGRATE, from, i, t, "%s: host %s overloaded", ovlKindName(s->det.kind),
+                v->hosts[from].name);
+    }
+    int n = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        if (s->uTick[h] == 0) s->exclDst[h] = s->exclSrc[h] = 1; /* "switched off" */
+        if (!s->exclSrc[h] && s->uTick[h] < 1 && isTarget(&v->hosts[h])) s->order[n++] = h;
+    }
+    qsort_r(s->order, (size_t)n, sizeof(int), cmpTick, s->uTick);
+    for (int k = 0; k < n; k++) {
+        int h = s->order[k];
+        if (s->exclSrc[h]) continue;
+        s->exclSrc[h] = s->exclDst[h] = 1;
+        csEvacuate(s, v, h, out);
+    }
+    return 0;
+}
+
 static int beloPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan *out) {
     BeloState *s = state;
     beloResize(s, v);
     recordHistory(s, v);
     project(s, v);
+    if (cfg->cloudsim) return csPlan(s, v, out);
     s->ntargets = 0;
     for (int h = 0; h < v->nhosts; h++)
         if (isTarget(&v->hosts[h])) s->targets[s->ntargets++] = h;
@@ -524,4 +703,5 @@ const PolicyDriver policyBeloglazov = {
     .plan = beloPlan,
     .free = beloFree,
     .matches = beloMatches,
+    .cloudsim = true,
 };

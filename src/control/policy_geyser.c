@@ -54,6 +54,7 @@ typedef struct GeyserState {
     double lastNow;
     double cloudPeak[GEYSER_WINDOW]; /* the cloud's peak demand, ring */
     double *peak, *cur;              /* per host: forecast peak and demand now */
+    double *saving;                  /* per host: savingPerMove, for the sort */
     double *freeRam, *fitFree;
     double *vmPeak;
     int *satFor; /* intervals each host's demand has stayed above its capacity */
@@ -78,6 +79,7 @@ static int geyserConfigure(const char *args, CtlConfig *cfg, void **state) {
 static void releaseArrays(GeyserState *s) {
     free(s->hist);
     free(s->peak);
+    free(s->saving);
     free(s->cur);
     free(s->freeRam);
     free(s->fitFree);
@@ -104,6 +106,7 @@ static void resize(GeyserState *s, const CloudView *v) {
     size_t nh = (size_t)v->nhosts + 1, nv = (size_t)v->nvms + 1;
     s->hist = xcalloc(nv * GEYSER_WINDOW, sizeof(double));
     s->peak = xcalloc(nh, sizeof(double));
+    s->saving = xcalloc(nh, sizeof(double));
     s->cur = xcalloc(nh, sizeof(double));
     s->freeRam = xcalloc(nh, sizeof(double));
     s->fitFree = xcalloc(nh, sizeof(double));
@@ -374,7 +377,7 @@ static int cmpCandidate(const void *a, const void *b, void *arg) {
     const GeyserState *s = ((void **)arg)[0];
     const CloudView *v = ((void **)arg)[1];
     int x = *(const int *)a, y = *(const int *)b;
-    double sx = savingPerMove(s, v, x), sy = savingPerMove(s, v, y);
+    double sx = s->saving[x], sy = s->saving[y];
     if (sx != sy) return sx > sy ? -1 : 1;
     double ux = s->peak[x] / v->hosts[x].capacity, uy = s->peak[y] / v->hosts[y].capacity;
     return ux < uy ? -1 : ux > uy ? 1 : x - y;
@@ -412,7 +415,11 @@ static void consolidate(GeyserState *s, const CloudView *v, const CtlConfig *cfg
                         double needCap, int hostsUp, int budget, Plan *out) {
     int n = 0;
     for (int h = 0; h < v->nhosts; h++)
-        if (isCandidate(s, v, cfg, h)) s->order[n++] = h;
+        if (isCandidate(s, v, cfg, h)) {
+            s->order[n++] = h;
+            /* Once per host, not per comparison (80,000 hosts at scale). */
+            s->saving[h] = savingPerMove(s, v, h);
+        }
     void *ctx[2] = {s, (void *)v};
     qsort_r(s->order, (size_t)n, sizeof(int), cmpCandidate, ctx);
     for (int k = 0; k < n && hostsUp - 1 >= cfg->minHostsOn; k++) {

@@ -60,9 +60,16 @@ PowerModel powerPiecewise(const double points[POWER_POINTS]) {
  * fmod test is Java's `u % 0.1 == 0`), so that energy totals can be compared
  * with CloudSim's to the last bit rather than to a rounding error. */
 static double piecewiseAt(const double *p, double u) {
-    if (fmod(u, 0.1) == 0) return p[(int)(u * 10)];
-    int lo = (int)floor(u * 10);
-    int hi = (int)ceil(u * 10);
+    /* fmod is dear and this runs for every candidate host of every
+     * placement: only a u within a hair of a breakpoint can be an exact
+     * multiple of 0.1, so the exact test is needed only there. */
+    double x = u * 10;
+    /* u is in [0, 1]: truncation is floor, and ceil is one more unless x is
+     * whole (libm's floor and ceil are calls without SSE4.1). */
+    int lo = (int)x;
+    int hi = lo + (x > lo);
+    double frac = x - lo;
+    if ((frac < 1e-6 || frac > 1 - 1e-6) && fmod(u, 0.1) == 0) return p[(int)(u * 10)];
     double delta = (p[hi] - p[lo]) / 10;
     return p[lo] + delta * (u - (double)lo / 10) * 100;
 }

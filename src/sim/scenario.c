@@ -102,23 +102,68 @@ static void addHosts(Scenario *sc, const HostMix *mix) {
     }
 }
 
-/* Place VMs in order as Nova's RAM weigher would. Spread (Nova's default):
- * each VM to the host with the most free RAM. Stack (ram_weight_multiplier
- * < 0): to the host with the least free RAM that still holds it (best fit),
- * so that the cloud starts on as few hosts as RAM allows. Fails when a VM
- * fits nowhere. */
-static int placeByFreeRam(Scenario *sc, bool spread) {
+/* Max-heap of hosts by free RAM, ties to the lower index: the host Nova's
+ * spreading picks is always on top. */
+static bool roomier(const double *freeRam, int a, int b) {
+    if (freeRam[a] != freeRam[b]) return freeRam[a] > freeRam[b];
+    return a < b; /* the lower index first, as the scan it replaces */
+}
+
+static void siftDown(int *heap, int n, const double *freeRam, int i) {
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && roomier(freeRam, heap[l], heap[m])) m = l;
+        if (r < n && roomier(freeRam, heap[r], heap[m])) m = r;
+        if (m == i) return;
+        int t = heap[i];
+        heap[i] = heap[m];
+        heap[m] = t;
+        i = m;
+    }
+}
+
+/* Place VMs as Nova's default scheduler would: spread, each VM to the host
+ * with the most free RAM (the lowest index on ties). Fails when a VM fits
+ * nowhere. A heap, since the scale runs place 100,000 VMs on 80,000 hosts. */
+static int placeSpread(Scenario *sc) {
+    double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
+    int *heap = xmalloc((size_t)sc->nhosts * sizeof(int));
+    for (int h = 0; h < sc->nhosts; h++) {
+        freeRam[h] = sc->hosts[h].type->ramMb;
+        heap[h] = h;
+    }
+    for (int i = sc->nhosts / 2 - 1; i >= 0; i--)
+        siftDown(heap, sc->nhosts, freeRam, i);
+    int rc = 0;
+    for (int i = 0; i < sc->nvms && rc == 0; i++) {
+        int best = heap[0];
+        if (freeRam[best] < sc->vms[i].ramMb) {
+            rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
+                     sc->vms[i].name, sc->vms[i].ramMb);
+            break;
+        }
+        freeRam[best] -= sc->vms[i].ramMb;
+        sc->vms[i].host = best;
+        siftDown(heap, sc->nhosts, freeRam, 0);
+    }
+    free(freeRam);
+    free(heap);
+    return rc;
+}
+
+/* Place VMs as Nova does when told to stack (ram_weight_multiplier < 0):
+ * each VM, in order, to the host with the least free RAM that still holds
+ * it (best fit), so that the cloud starts on as few hosts as RAM allows. */
+static int placeStack(Scenario *sc) {
     double *freeRam = xmalloc((size_t)sc->nhosts * sizeof(double));
     for (int h = 0; h < sc->nhosts; h++)
         freeRam[h] = sc->hosts[h].type->ramMb;
     int rc = 0;
     for (int i = 0; i < sc->nvms && rc == 0; i++) {
         int best = -1;
-        for (int h = 0; h < sc->nhosts; h++) {
-            if (freeRam[h] < sc->vms[i].ramMb) continue;
-            if (best < 0 || (spread ? freeRam[h] > freeRam[best] : freeRam[h] < freeRam[best]))
+        for (int h = 0; h < sc->nhosts; h++)
+            if (freeRam[h] >= sc->vms[i].ramMb && (best < 0 || freeRam[h] < freeRam[best]))
                 best = h;
-        }
         if (best < 0) {
             rc = ERR("VM %s (%.0f MB) fits on no host: the cloud is too small for the workload",
                      sc->vms[i].name, sc->vms[i].ramMb);
@@ -132,8 +177,8 @@ static int placeByFreeRam(Scenario *sc, bool spread) {
 }
 
 int scenarioPlace(Scenario *sc, const char *how) {
-    if (strcmp(how, "spread") == 0) return placeByFreeRam(sc, true);
-    if (strcmp(how, "stack") == 0) return placeByFreeRam(sc, false);
+    if (strcmp(how, "spread") == 0) return placeSpread(sc);
+    if (strcmp(how, "stack") == 0) return placeStack(sc);
     return ERR("placement '%s': expected spread or stack", how);
 }
 
@@ -161,7 +206,7 @@ Scenario *scenarioFromTrace(const char *name, Workload *wl, const HostMix *mix) 
     sc->durationS = wl->nsamples * wl->stepS;
     addHosts(sc, mix);
     addTraceVms(sc);
-    if (placeByFreeRam(sc, true) != 0) {
+    if (placeSpread(sc) != 0) {
         scenarioFree(sc);
         return NULL;
     }

@@ -6,6 +6,9 @@
  * events), whatever the step length. */
 #include "simcloud.h"
 
+#include "cloudsim.h"
+#include "simcloud_priv.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,43 +16,6 @@
 #include "err.h"
 #include "migcost.h"
 #include "util.h"
-
-typedef enum { EV_MIGRATION_DONE, EV_BOOT_DONE, EV_SHUTDOWN_DONE } SimEventKind;
-
-typedef struct SimEvent {
-    double t;
-    long seq; /* ties resolve in the order events were made */
-    SimEventKind kind;
-    int idx; /* VM for migrations, host otherwise */
-} SimEvent;
-
-typedef struct SimHostState {
-    double lastT; /* integrated up to here */
-    double energyJ;
-    double reserve; /* CPU reserved by incoming migrations */
-    bool failPowerOn;
-} SimHostState;
-
-typedef struct SimVmState {
-    int series;
-    double migStart, migEnd, migReserve;
-    double migLossShare; /* share of its demand the VM loses while it moves */
-} SimVmState;
-
-typedef struct SimCloud {
-    Cloud base;
-    const Workload *wl;
-    SimConfig cfg;
-    SimHostState *hs;
-    SimVmState *vs;
-    SimEvent *heap;
-    size_t nheap, capHeap;
-    long seq;
-    int *migrating; /* VMs with a migration in flight */
-    size_t nmigrating, capMigrating;
-    double stepStart;
-    SimTotals tot;
-} SimCloud;
 
 static const CloudDriver simDriver;
 
@@ -122,6 +88,10 @@ static void hostIntegrate(SimCloud *s, int h, double t) {
     SimHostState *hs = &s->hs[h];
     double dt = t - hs->lastT;
     if (dt <= 0) return;
+    if (s->cfg.cloudsim) {
+        hs->lastT = t; /* CloudSim's mode charges at its updates (cloudsim.c) */
+        return;
+    }
     hs->energyJ += host->powerW * dt;
     s->tot.energyJ += host->powerW * dt;
     if (host->state == HOST_ON && host->nvms > 0) {
@@ -158,6 +128,37 @@ static double vmDemand(const Vm *vm) {
     return vm->util * vm->cpu;
 }
 
+/* Host h no longer receives VM vmi. */
+static void releaseTarget(SimCloud *s, int vmi, int h) {
+    Host *host = &s->base.view.hosts[h];
+    host->incoming--;
+    host->ramUsed -= s->base.view.vms[vmi].ramMb;
+    s->hs[h].reserve -= s->vs[vmi].migReserve;
+    if (s->hs[h].reserve < 1e-9) s->hs[h].reserve = 0;
+    hostRedraw(s, h);
+}
+
+/* CloudSim's mode: a VM sent twice in one plan (its policy may empty a host
+ * that was just chosen to receive it) migrates twice there: both count,
+ * both targets receive it until it lands, on the second. */
+static int retarget(SimCloud *s, int vmi, int target) {
+    CloudView *v = &s->base.view;
+    Vm *vm = &v->vms[vmi];
+    SimVmState *vs = &s->vs[vmi];
+    Host *dst = &v->hosts[target];
+    if (dst->state != HOST_ON)
+        return ERR("host %s is %s, not on", dst->name, hostStateName(dst->state));
+    if (vs->csAlsoTo >= 0) releaseTarget(s, vmi, vs->csAlsoTo); /* a third: keep two */
+    vs->csAlsoTo = vm->target;
+    vm->target = target;
+    dst->incoming++;
+    dst->ramUsed += vm->ramMb;
+    s->hs[target].reserve += vs->migReserve;
+    hostRedraw(s, target);
+    s->tot.migrationsStarted++;
+    return 0;
+}
+
 static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     SimCloud *s = sim(c);
     CloudView *v = &c->view;
@@ -165,11 +166,15 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
         return ERR("migration names VM %d or host %d, which do not exist", vmi, target);
     Vm *vm = &v->vms[vmi];
     Host *src = &v->hosts[vm->host], *dst = &v->hosts[target];
+    if (vm->target >= 0 && s->cfg.cloudsim && s->vs[vmi].migStart == v->now && target != vm->host)
+        return retarget(s, vmi, target);
     if (vm->target >= 0) return ERR("VM %s is already migrating", vm->name);
     if (vm->host == target) return ERR("VM %s is already on %s", vm->name, dst->name);
     if (dst->state != HOST_ON)
         return ERR("host %s is %s, not on", dst->name, hostStateName(dst->state));
-    if (dst->ramUsed + vm->ramMb > dst->ramMb)
+    /* CloudSim's running VMs ask for no RAM (their cloudlets' RAM model is
+     * UtilizationModelNull): it never stops a migration there. */
+    if (!s->cfg.cloudsim && dst->ramUsed + vm->ramMb > dst->ramMb)
         return ERR("VM %s (%.0f MB) does not fit in the free RAM of %s", vm->name, vm->ramMb,
                    dst->name);
     double t = v->now;
@@ -181,7 +186,11 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     /* Time and loss from the migration model: pre-copy, or hybrid where
      * pre-copy would not converge (docs/migration.md, "In the simulator"). */
     MigCost mc;
-    migCostPredict(vm, s->cfg.linkMBps / share, mode, s->cfg.degradation, &mc);
+    if (s->cfg.cloudsim) /* no sharing, no model: RAM over half the link */
+        mc = (MigCost){.timeS = csMigrationTime(vm->ramMb, s->cfg.linkMBps),
+                       .lossShare = CS_TARGET_SHARE};
+    else
+        migCostPredict(vm, s->cfg.linkMBps / share, mode, s->cfg.degradation, &mc);
     vs->migLossShare = mc.lossShare;
     vs->migStart = t;
     vs->migEnd = t + mc.timeS;
@@ -192,8 +201,10 @@ static int simMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     dst->ramUsed += vm->ramMb;
     s->hs[target].reserve += vs->migReserve;
     hostRedraw(s, target);
-    growArray((void **)&s->migrating, sizeof(int), &s->capMigrating, s->nmigrating + 1);
-    s->migrating[s->nmigrating++] = vmi;
+    if (!s->cfg.cloudsim) { /* that mode keeps its loss in cloudsim.c */
+        growArray((void **)&s->migrating, sizeof(int), &s->capMigrating, s->nmigrating + 1);
+        s->migrating[s->nmigrating++] = vmi;
+    }
     s->tot.migrationsStarted++;
     heapPush(s, vs->migEnd, EV_MIGRATION_DONE, vmi);
     return 0;
@@ -218,6 +229,10 @@ static void migrationLand(SimCloud *s, int vmi, double t) {
     if (s->hs[to].reserve < 1e-9) s->hs[to].reserve = 0;
     vm->host = to;
     vm->target = -1;
+    if (s->vs[vmi].csAlsoTo >= 0) {
+        releaseTarget(s, vmi, s->vs[vmi].csAlsoTo);
+        s->vs[vmi].csAlsoTo = -1;
+    }
     hostRedraw(s, from);
     hostRedraw(s, to);
     s->tot.migrationsDone++;
@@ -282,6 +297,7 @@ static void simClose(Cloud *c) {
     free(s->vs);
     free(s->heap);
     free(s->migrating);
+    if (s->cfg.cloudsim) csFree(s);
     free(s);
 }
 
@@ -329,6 +345,7 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
     v->nvms = nvms;
     s->hs = xcalloc((size_t)nhosts, sizeof(SimHostState));
     s->vs = xcalloc((size_t)(nvms ? nvms : 1), sizeof(SimVmState));
+    if (s->cfg.cloudsim) csInit(s);
     for (int h = 0; h < nhosts; h++) {
         Host *host = &v->hosts[h];
         host->name = xstrdup(hosts[h].name);
@@ -352,6 +369,7 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
         vm->host = vms[i].host;
         vm->target = -1;
         s->vs[i].series = vms[i].series;
+        s->vs[i].csAlsoTo = -1;
         Host *host = &v->hosts[vm->host];
         host->nvms++;
         host->ramUsed += vm->ramMb;
@@ -366,23 +384,37 @@ Cloud *simCloudCreate(const SimHostSpec *hosts, int nhosts, const SimVmSpec *vms
     return &s->base;
 }
 
+/* Every VM's demand and every host's demand and draw at trace time t. */
+static void setUtils(SimCloud *s, double traceT) {
+    CloudView *v = &s->base.view;
+    for (int h = 0; h < v->nhosts; h++)
+        v->hosts[h].demand = 0;
+    for (int i = 0; i < v->nvms; i++) {
+        Vm *vm = &v->vms[i];
+        vm->util = vm->finished ? 0 : workloadUtilAt(s->wl, s->vs[i].series, traceT);
+        v->hosts[vm->host].demand += vmDemand(vm);
+    }
+    for (int h = 0; h < v->nhosts; h++)
+        hostRedraw(s, h);
+}
+
 void simSetTime(Cloud *c, double t) {
     SimCloud *s = sim(c);
     CloudView *v = &c->view;
     /* Replay repeats the workload's whole span: one trace step per sample. */
     double span = s->wl->nsamples * s->wl->stepS;
     double traceT = s->cfg.replay && span > 0 ? fmod(t, span) : t;
-    for (int h = 0; h < v->nhosts; h++) {
-        hostIntegrate(s, h, t);
-        v->hosts[h].demand = 0;
-    }
-    for (int i = 0; i < v->nvms; i++) {
-        Vm *vm = &v->vms[i];
-        vm->util = workloadUtilAt(s->wl, s->vs[i].series, traceT);
-        v->hosts[vm->host].demand += vmDemand(vm);
-    }
     for (int h = 0; h < v->nhosts; h++)
-        hostRedraw(s, h);
+        hostIntegrate(s, h, t);
+    setUtils(s, traceT);
+    if (s->cfg.cloudsim && t > 0) {
+        /* An update of CloudSim's at a tick: charge the interval, retire
+         * finished VMs, then the state that holds while the controller
+         * acts (its migrations show from the next update). */
+        csUpdate(s, t);
+        csRetire(s, t);
+        csHold(s, t, true);
+    }
     v->now = t;
     s->stepStart = t;
 }
@@ -412,8 +444,35 @@ static void runEvent(SimCloud *s, const SimEvent *ev) {
     }
 }
 
+/* CloudSim's mode: each instant with events is an update of every host
+ * (demand interpolated there), before and after the events. Nothing is
+ * charged past the last one until the next tick. */
+static void advanceCloudsim(SimCloud *s, double t1) {
+    Cloud *c = &s->base;
+    /* The plan's migrations show in CloudSim's SLA records from the tick
+     * on, in its energy only from the next update (cloudsim.h). */
+    if (s->nheap > 0) csHoldSla(s);
+    while (s->nheap > 0 && s->heap[0].t <= t1) {
+        double te = s->heap[0].t;
+        c->view.now = te;
+        setUtils(s, te);
+        csUpdate(s, te);
+        while (s->nheap > 0 && s->heap[0].t == te) {
+            SimEvent ev = heapPop(s);
+            runEvent(s, &ev);
+        }
+        csHold(s, te, true);
+    }
+    c->view.now = t1;
+    s->stepStart = t1;
+}
+
 void simAdvance(Cloud *c, double t1) {
     SimCloud *s = sim(c);
+    if (s->cfg.cloudsim) {
+        advanceCloudsim(s, t1);
+        return;
+    }
     while (s->nheap > 0 && s->heap[0].t <= t1) {
         SimEvent ev = heapPop(s);
         c->view.now = ev.t;

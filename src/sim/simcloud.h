@@ -43,6 +43,11 @@ typedef struct SimConfig {
     double linkMBps;    /* migration bandwidth of a host link, MB/s */
     double degradation; /* CPU share lost by a VM while it migrates */
     bool replay;        /* loop the workload forever (the daemon's embedded default) */
+    /* CloudSim 3.0.3's accounting (cloudsim.h): energy and SLA metrics at
+     * discrete updates, migrations of RAM / (link / 2) with a fixed 10 %
+     * degradation, VMs that finish when their demand reaches 0. Set with
+     * simSetTime at multiples of the trace step. */
+    bool cloudsim;
 } SimConfig;
 
 /* Totals since the start, all in SI units. */
@@ -57,6 +62,7 @@ typedef struct SimTotals {
     long migrationsStarted;
     long shutdowns;
     long boots;
+    long vmsFinished; /* CloudSim mode: VMs whose demand reached 0 */
 } SimTotals;
 
 SimConfig simConfigDefaults(void); /* 1 Gbit/s links, 10 % degradation */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloudsim.h"
 #include "controller.h"
 #include "err.h"
 #include "util.h"
@@ -107,6 +108,42 @@ double lowerBoundPower(const Scenario *sc, double demand, double ramMb) {
     return power + addHostsForRam(tc, used, n, ramMb - ramOn);
 }
 
+/* The bound under CloudSim's accounting, where an idle host costs nothing
+ * and RAM does not limit placement: the demand on the hosts with the least
+ * power per unit of capacity at full load, the remainder on the host that
+ * serves it most cheaply. */
+static int cmpFullPower(const void *a, const void *b) {
+    const ServerType *x = ((const TypeCount *)a)->type, *y = ((const TypeCount *)b)->type;
+    double ex = powerAt(&x->power, 1) / serverTypeCapacity(x);
+    double ey = powerAt(&y->power, 1) / serverTypeCapacity(y);
+    return ex < ey ? -1 : ex > ey;
+}
+
+static double cloudsimBoundPower(const Scenario *sc, double demand) {
+    TypeCount tc[64] = {{0}};
+    int n = countTypes(sc, tc, 64);
+    qsort(tc, (size_t)n, sizeof(TypeCount), cmpFullPower);
+    double power = 0, rem = demand;
+    for (int k = 0; k < n && rem > 1e-9; k++) {
+        double cap = serverTypeCapacity(tc[k].type);
+        int full = (int)fmin(tc[k].count, floor(rem / cap));
+        power += full * powerAt(&tc[k].type->power, 1);
+        rem -= full * cap;
+        tc[k].count -= full;
+    }
+    if (rem > 1e-9) {
+        double best = -1;
+        for (int k = 0; k < n; k++) {
+            double cap = serverTypeCapacity(tc[k].type);
+            if (tc[k].count < 1 || cap < rem) continue;
+            double p = powerAt(&tc[k].type->power, rem / cap);
+            if (best < 0 || p < best) best = p;
+        }
+        power += best > 0 ? best : 0;
+    }
+    return power;
+}
+
 /* ---- the run ---- */
 
 static const ScenarioPhase *phaseAt(const Scenario *sc, double t) {
@@ -115,11 +152,15 @@ static const ScenarioPhase *phaseAt(const Scenario *sc, double t) {
     return NULL;
 }
 
-static Cloud *makeCloud(const Scenario *sc, const SimOptions *o) {
+static Cloud *makeCloudWith(const Scenario *sc, const SimOptions *o, const SimVmSpec *vms) {
     SimConfig cfg = o->simSet ? o->sim : simConfigDefaults();
-    Cloud *c = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &cfg);
+    Cloud *c = simCloudCreate(sc->hosts, sc->nhosts, vms, sc->nvms, sc->wl, &cfg);
     if (!c) errPrefix("scenario %s", sc->name);
     return c;
+}
+
+static Cloud *makeCloud(const Scenario *sc, const SimOptions *o) {
+    return makeCloudWith(sc, o, sc->vms);
 }
 
 static double totalDemand(const CloudView *v) {
@@ -160,6 +201,28 @@ static double runBaseline(const Scenario *sc, const SimOptions *o, int steps, do
     double e = simTotals(c)->energyJ;
     cloudClose(c);
     return e;
+}
+
+/* CloudSim's NonPowerAware: every host at its maximum power from the first
+ * update to the last tick. */
+static double nonPowerAware(const Scenario *sc, int steps, double dt) {
+    double w = 0;
+    for (int h = 0; h < sc->nhosts; h++)
+        w += powerAt(&sc->hosts[h].type->power, 1);
+    return w * (steps - 1) * dt;
+}
+
+/* What CloudSim does not have: a migration limit, cooldowns, headroom,
+ * hosts kept on, powering hosts off and on (an idle host costs nothing
+ * there), and a placement limit below 100 % outside the policy's own. */
+static void cloudsimLimits(CtlConfig *cfg) {
+    cfg->high = 1;
+    cfg->headroom = 0;
+    cfg->maxParallelMigrations = 0;
+    cfg->minHostsOn = 0;
+    cfg->cooldownS = 0;
+    cfg->allowPowerOff = false;
+    cfg->allowPowerOn = false;
 }
 
 static void timelineHeader(FILE *f) {
@@ -221,6 +284,7 @@ static void fillMetrics(SimResult *r, const SimTotals *tot, const Controller *ct
     r->overloadPct = tot->requestedCpuS > 0 ? 100 * tot->unservedCpuS / tot->requestedCpuS : 0;
     r->refused = ctl->stats.refused;
     r->failed = ctl->stats.failed;
+    r->vmsFinished = tot->vmsFinished;
 }
 
 static void notePlanProblems(SimResult *r, const Controller *ctl, const CloudView *v) {
@@ -233,9 +297,10 @@ static void notePlanProblems(SimResult *r, const Controller *ctl, const CloudVie
     }
 }
 
-static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, int steps,
-                      double dt, SimResult *r, double *lowerJ, EnergyRun *er) {
-    Cloud *c = makeCloud(sc, o);
+static int runManaged(const Scenario *sc, const SimOptions *o, const SimVmSpec *vms,
+                      Controller *ctl, int steps, double dt, SimResult *r, double *lowerJ,
+                      EnergyRun *er) {
+    Cloud *c = makeCloudWith(sc, o, vms);
     if (!c) return -1;
     CtlConfig base = ctl->cfg;
     double capacity = totalCapacity(&c->view), ram = totalRam(&c->view), prevE = 0;
@@ -247,7 +312,9 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
         applyPhase(ctl, &base, phaseAt(sc, t));
         double demand = totalDemand(&c->view);
         if (er) ctl->capW = energyRunCapW(er, t, dt);
-        if (ctlTick(ctl, c, true) != 0) {
+        /* CloudSim does not optimize at the instant the VMs are submitted. */
+        bool skip = ctl->cfg.cloudsim && k == 0;
+        if (!skip && ctlTick(ctl, c, true) != 0) {
             cloudClose(c);
             return -1;
         }
@@ -257,13 +324,15 @@ static int runManaged(const Scenario *sc, const SimOptions *o, Controller *ctl, 
         StepRecord s = {.t = t,
                         .dt = dt,
                         .powerW = (tot->energyJ - prevE) / dt,
-                        .lowerW = lowerBoundPower(sc, demand, ram),
+                        .lowerW = ctl->cfg.cloudsim ? cloudsimBoundPower(sc, demand)
+                                                    : lowerBoundPower(sc, demand, ram),
                         .demandPct = capacity > 0 ? 100 * demand / capacity : 0,
                         .energyKwh = tot->energyJ / J_PER_KWH,
                         .migrations = tot->migrationsStarted - prevMig};
         countStates(&c->view, s.states);
         if (er) energyRunStep(er, t, dt, s.powerW);
-        *lowerJ += s.lowerW * dt;
+        /* CloudSim charges neither the first interval nor the last. */
+        if (!ctl->cfg.cloudsim || (k > 0 && k < steps - 1)) *lowerJ += s.lowerW * dt;
         phaseAccount(r, sc, &s);
         if (o->timeline) timelineRow(o->timeline, &s);
         prevE = tot->energyJ;
@@ -333,8 +402,13 @@ int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r) {
     if (shift && !o->energy)
         return ERR("policy '%s' names an energy objective: it needs --signals DIR and --jobs FILE",
                    spec);
+    bool cloudsim = o->simSet && o->sim.cloudsim;
+    if (cloudsim && o->energy)
+        return ERR("the CloudSim compatibility mode has no energy signals or deferrable jobs");
+    cfg.cloudsim = cloudsim;
     Policy *policy = policyCreate(policySpec, &cfg);
     if (!policy) return -1;
+    if (cloudsim) cloudsimLimits(&cfg);
     double dt = o->intervalS > 0 ? o->intervalS : sc->intervalS;
     int steps = (int)ceil(sc->durationS / dt - 1e-9);
     EnergyRun *er = NULL;
@@ -352,12 +426,24 @@ int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r) {
     r->durationS = steps * dt;
 
     double lowerJ = 0;
-    int rc = runManaged(sc, o, ctl, steps, dt, r, &lowerJ, er);
+    SimVmSpec *vms = sc->vms;
+    int rc = 0;
+    if (cloudsim) {
+        vms = xmalloc((size_t)(sc->nvms ? sc->nvms : 1) * sizeof(SimVmSpec));
+        memcpy(vms, sc->vms, (size_t)sc->nvms * sizeof(SimVmSpec));
+        /* NonPowerAware and Dvfs place first fit; the migration policies
+         * with PABFD. */
+        rc = csPlaceInitial(sc->hosts, sc->nhosts, vms, sc->nvms,
+                            strcmp(policy->drv->name, "none") == 0);
+        if (rc != 0) errPrefix("scenario %s", sc->name);
+    }
+    if (rc == 0) rc = runManaged(sc, o, vms, ctl, steps, dt, r, &lowerJ, er);
+    if (vms != sc->vms) free(vms);
     ctlFree(ctl);
     if (er && rc == 0) energyRunFinish(er, &r->energy);
     energyRunFree(er);
     if (rc != 0) return -1;
-    double baseJ = runBaseline(sc, o, steps, dt);
+    double baseJ = cloudsim ? nonPowerAware(sc, steps, dt) : runBaseline(sc, o, steps, dt);
     if (baseJ < 0) return -1;
     r->baselineKwh = baseJ / J_PER_KWH;
     r->lowerBoundKwh = lowerJ / J_PER_KWH;

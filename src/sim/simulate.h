@@ -58,7 +58,8 @@ typedef struct SimResult {
     double slav;        /* SLATAH x PDM, as fractions */
     double overloadPct; /* share of requested CPU not served */
     double runtimeS;
-    long refused; /* actions stopped by safety rules */
+    long vmsFinished; /* CloudSim mode: VMs that finished (demand reached 0) */
+    long refused;     /* actions stopped by safety rules */
     long failed;
     char lastProblem[200]; /* the last refused or failed action, for the report */
     PhaseResult phases[SCENARIO_MAX_PHASES];
