@@ -23,7 +23,7 @@
 
 typedef struct Qemu {
     pid_t pid;
-    char qmpPath[256], serialPath[256], logPath[256];
+    char qmpPath[256], serialPath[256], logPath[256], consolePath[256];
     Qmp *qmp;
     int serial;
 } Qemu;
@@ -36,6 +36,7 @@ typedef struct Beats {
     bool stop, counting;
     double lastBeat, maxGapS;
     long beatsFrom[2];
+    FILE *console[2]; /* every byte of each console, kept for a failed run's post-mortem */
     char partial[2][512];
     size_t plen[2];
 } Beats;
@@ -199,6 +200,7 @@ static void *beatsMain(void *arg) {
                 b->fds[i] = -1;
                 continue;
             }
+            if (b->console[i]) fwrite(buf, 1, (size_t)got, b->console[i]);
             for (ssize_t k = 0; k < got; k++) {
                 if (buf[k] != '\n') {
                     if (b->plen[i] + 1 < sizeof(b->partial[i]))
@@ -229,12 +231,18 @@ static void waitBeatAfter(Beats *b, int side) {
         pauseS(0.01);
 }
 
+static void closeConsoles(Beats *b) {
+    for (int i = 0; i < 2; i++)
+        if (b->console[i]) fclose(b->console[i]);
+}
+
 static void qemuInit(Qemu *vm, const char *dir, const char *name) {
     memset(vm, 0, sizeof(*vm));
     vm->serial = -1;
     snprintf(vm->qmpPath, sizeof(vm->qmpPath), "%s/%s.qmp", dir, name);
     snprintf(vm->serialPath, sizeof(vm->serialPath), "%s/%s.serial", dir, name);
     snprintf(vm->logPath, sizeof(vm->logPath), "%s/%s.log", dir, name);
+    snprintf(vm->consolePath, sizeof(vm->consolePath), "%s/%s.console", dir, name);
 }
 
 static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
@@ -246,10 +254,12 @@ static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
     if (spawnQemu(s, src, NULL) != 0 || qemuAttach(src, 30) != 0) return -1;
     if (waitReady(src->serial, bootS, &m->usedMb, &m->achievedMcr) != 0) return -1;
     if (spawnQemu(s, dst, incoming) != 0 || qemuAttach(dst, 30) != 0) return -1;
-    Beats b = {.fds = {src->serial, dst->serial}};
+    Beats b = {.fds = {src->serial, dst->serial},
+               .console = {fopen(src->consolePath, "w"), fopen(dst->consolePath, "w")}};
     pthread_mutex_init(&b.lock, NULL);
     if (pthread_create(&b.thread, NULL, beatsMain, &b) != 0) {
         pthread_mutex_destroy(&b.lock);
+        closeConsoles(&b);
         return ERR("cannot start the heartbeat reader");
     }
     pthread_mutex_lock(&b.lock);
@@ -265,6 +275,7 @@ static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
     pthread_mutex_unlock(&b.lock);
     pthread_join(b.thread, NULL);
     pthread_mutex_destroy(&b.lock);
+    closeConsoles(&b);
     return rc;
 }
 
@@ -277,4 +288,35 @@ int benchRun(const BenchSpec *s, BenchMeasure *m) {
     qemuStop(&src);
     qemuStop(&dst);
     return rc;
+}
+
+static const char *const runFiles[] = {"src.log", "dst.log", "src.console", "dst.console"};
+
+int benchKeepLogs(const char *workDir, const char *prefix) {
+    for (size_t i = 0; i < sizeof(runFiles) / sizeof(runFiles[0]); i++) {
+        char from[512], to[512], buf[8192];
+        snprintf(from, sizeof(from), "%s/%s", workDir, runFiles[i]);
+        snprintf(to, sizeof(to), "%s-%s", prefix, runFiles[i]);
+        FILE *in = fopen(from, "rb");
+        if (!in) continue; /* a run that stopped early has no consoles */
+        FILE *out = fopen(to, "wb");
+        if (!out) {
+            fclose(in);
+            return ERR("cannot write %s: %s", to, strerror(errno));
+        }
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+            fwrite(buf, 1, n, out);
+        fclose(in);
+        if (fclose(out) != 0) return ERR("cannot write %s: %s", to, strerror(errno));
+    }
+    return 0;
+}
+
+void benchCleanWork(const char *workDir) {
+    for (size_t i = 0; i < sizeof(runFiles) / sizeof(runFiles[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", workDir, runFiles[i]);
+        unlink(path);
+    }
 }

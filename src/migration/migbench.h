@@ -31,4 +31,12 @@ typedef struct BenchMeasure {
  * how it ended), -1 with an error when the harness could not run it. */
 int benchRun(const BenchSpec *s, BenchMeasure *m);
 
+/* Copy the last run's QEMU logs (stderr) and guest consoles from workDir to
+ * PREFIX-src.log, PREFIX-dst.log, PREFIX-src.console, PREFIX-dst.console,
+ * for a run that failed. Returns 0 or -1 with an error. */
+int benchKeepLogs(const char *workDir, const char *prefix);
+
+/* Remove the last run's logs and consoles from workDir. */
+void benchCleanWork(const char *workDir);
+
 #endif
