@@ -5,7 +5,6 @@
  * equations this file implements, in the same order. */
 #include <errno.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,17 +36,26 @@ MigCalib migCalibDefaults(void) {
 /* The file's keys, in the order migCalibSave() writes them. */
 typedef struct CalibKey {
     const char *name;
-    size_t offset;
     double min, max;
 } CalibKey;
 
 static const CalibKey calibKeys[] = {
-    {"setup_s", offsetof(MigCalib, setupS), 0, 3600},
-    {"link_efficiency", offsetof(MigCalib, linkEfficiency), 0.01, 2},
-    {"scan_mibps", offsetof(MigCalib, scanMbps), 0, 1e9},
-    {"extra_mib", offsetof(MigCalib, extraMb), 0, 1e9},
+    {"setup_s", 0, 3600},
+    {"link_efficiency", 0.01, 2},
+    {"scan_mibps", 0, 1e9},
+    {"extra_mib", 0, 1e9},
 };
 #define N_CALIB_KEYS (sizeof(calibKeys) / sizeof(calibKeys[0]))
+
+/* The field of c that calibKeys[i] names. */
+static double *calibField(MigCalib *c, size_t i) {
+    switch (i) {
+    case 0: return &c->setupS;
+    case 1: return &c->linkEfficiency;
+    case 2: return &c->scanMbps;
+    default: return &c->extraMb;
+    }
+}
 
 int migCalibLoad(const char *path, MigCalib *c) {
     FILE *f = fopen(path, "r");
@@ -64,9 +72,10 @@ int migCalibLoad(const char *path, MigCalib *c) {
         char *val = key + strcspn(key, " \t=");
         if (*val) *val++ = '\0';
         val = strTrim(val + strspn(val, " \t="));
-        const CalibKey *k = NULL;
+        size_t idx = N_CALIB_KEYS;
         for (size_t i = 0; i < N_CALIB_KEYS; i++)
-            if (strcmp(key, calibKeys[i].name) == 0) k = &calibKeys[i];
+            if (strcmp(key, calibKeys[i].name) == 0) idx = i;
+        const CalibKey *k = idx < N_CALIB_KEYS ? &calibKeys[idx] : NULL;
         double v;
         if (!k)
             rc = ERR("%s:%d: unknown calibration key '%s' (known: setup_s, link_efficiency, "
@@ -76,7 +85,7 @@ int migCalibLoad(const char *path, MigCalib *c) {
             rc = ERR("%s:%d: %s must be a number from %g to %g, not '%s'", path, lineNo, key,
                      k->min, k->max, val);
         else
-            *(double *)((char *)c + k->offset) = v;
+            *calibField(c, idx) = v;
     }
     fclose(f);
     return rc;
@@ -87,9 +96,9 @@ int migCalibSave(const char *path, const MigCalib *c, const char *comment) {
     if (!f) return ERR("cannot write calibration %s: %s", path, strerror(errno));
     fprintf(f, "# geyser migration model calibration (docs/migration.md, \"Calibration\")\n");
     if (comment) fprintf(f, "# %s\n", comment);
+    MigCalib copy = *c;
     for (size_t i = 0; i < N_CALIB_KEYS; i++)
-        fprintf(f, "%s %.6g\n", calibKeys[i].name,
-                *(const double *)((const char *)c + calibKeys[i].offset));
+        fprintf(f, "%s %.6g\n", calibKeys[i].name, *calibField(&copy, i));
     if (fclose(f) != 0) return ERR("cannot write calibration %s: %s", path, strerror(errno));
     return 0;
 }
