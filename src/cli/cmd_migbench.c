@@ -188,6 +188,18 @@ static int planPoints(const BenchArgs *a, Point *pts) {
     return n;
 }
 
+/* A migration that QEMU calls completed but after which the guest's kernel
+ * oopsed has not moved the VM: it lost it. */
+static const char *rowOutcome(const Row *r) {
+    if (!r->ok) return "harness-error";
+    if (r->m.guestCrash[0]) return "guest-crashed";
+    return migOutcomeName(r->m.res.outcome);
+}
+
+static bool rowCompleted(const Row *r) {
+    return r->ok && r->m.res.outcome == MIG_COMPLETED && !r->m.guestCrash[0];
+}
+
 static double measuredTimeS(const Row *r) {
     const MigProgress *p = &r->m.res.last;
     return r->m.res.outcome == MIG_COMPLETED && p->totalTimeMs > 0 ? p->totalTimeMs / 1000
@@ -198,7 +210,7 @@ static double measuredTimeS(const Row *r) {
  * working set and dirty rate asked of appmembench, the bandwidth cap. */
 static MigSample rowSample(const Row *r) {
     MigSample s = {.mode = r->pt.mode,
-                   .completed = r->ok && r->m.res.outcome == MIG_COMPLETED,
+                   .completed = rowCompleted(r),
                    .timeS = measuredTimeS(r),
                    .bytes = (double)r->m.res.last.transferred,
                    .timeLimitS = r->timeLimitS};
@@ -223,11 +235,10 @@ static void writeRow(FILE *f, const Row *r) {
             "%s,%s,%s,%.0f,%.0f,%.0f,%.0f,%s,%d,%.3f,%.1f,%.1f,%lld,%lld,%.1f,%.1f,%.3f,%.1f,%.0f,%"
             "d,%d,%.0f\n",
             r->pt.sweep, migrationModeName(r->pt.mode), r->pt.flavour, r->pt.memMb, r->pt.wwsMb,
-            r->pt.mcrMbps, r->mbit, r->ok ? migOutcomeName(res->outcome) : "harness-error",
-            r->ok && res->outcome == MIG_COMPLETED, measuredTimeS(r), res->last.downtimeMs,
-            r->m.guestDowntimeMs, res->last.transferred, res->last.dirtySyncCount, r->m.usedMb,
-            r->m.achievedMcr, r->pred.timeS, r->pred.downtimeMs, r->pred.bytes, r->pred.rounds,
-            r->pred.converged, r->timeLimitS);
+            r->pt.mcrMbps, r->mbit, rowOutcome(r), rowCompleted(r), measuredTimeS(r),
+            res->last.downtimeMs, r->m.guestDowntimeMs, res->last.transferred,
+            res->last.dirtySyncCount, r->m.usedMb, r->m.achievedMcr, r->pred.timeS,
+            r->pred.downtimeMs, r->pred.bytes, r->pred.rounds, r->pred.converged, r->timeLimitS);
 }
 
 static const char csvHeader[] =
@@ -359,8 +370,8 @@ static int validate(const BenchArgs *a, const Row *rows, int n) {
             const Row *r = &rows[i];
             if (!r->ok || r->pt.mode != modes[k]) continue;
             all++;
-            agree += (r->m.res.outcome == MIG_COMPLETED) == r->pred.converged;
-            if (r->m.res.outcome != MIG_COMPLETED || m >= 64) continue;
+            agree += rowCompleted(r) == r->pred.converged;
+            if (!rowCompleted(r) || m >= 64) continue;
             double t = measuredTimeS(r), b = (double)r->m.res.last.transferred;
             et[m] = fabs(r->pred.timeS - t);
             er[m] = t > 0 ? 100 * et[m] / t : 0;
@@ -596,7 +607,11 @@ static int runAll(const BenchArgs *a) {
             fprintf(stderr, "geyser: migbench: %s\n", errLast());
         }
         bool guestLost = r->ok && (r->m.res.outcome == MIG_FAILED_POSTCOPY ||
-                                   (r->m.res.outcome == MIG_FAILED && !r->m.res.sourceRunning));
+                                   (r->m.res.outcome == MIG_FAILED && !r->m.res.sourceRunning) ||
+                                   r->m.guestCrash[0]);
+        if (r->ok && r->m.guestCrash[0])
+            fprintf(stderr, "geyser: migbench: migration %d: the guest crashed: %s\n", i,
+                    r->m.guestCrash);
         lost += guestLost;
         if (!r->ok || guestLost || r->m.res.outcome == MIG_FAILED) {
             if (r->ok && r->m.res.detail[0])
@@ -610,9 +625,8 @@ static int runAll(const BenchArgs *a) {
         fflush(csv);
         printf("%-6s %-8s %-9s %6.0f %5.0f %5.0f  %-15s %8.2f %9.1f %9.1f %5lld\n", r->pt.sweep,
                migrationModeName(r->pt.mode), r->pt.flavour, r->pt.memMb, r->pt.wwsMb,
-               r->pt.mcrMbps, r->ok ? migOutcomeName(r->m.res.outcome) : "harness-error",
-               measuredTimeS(r), r->m.res.last.downtimeMs, r->m.guestDowntimeMs,
-               r->m.res.last.dirtySyncCount);
+               r->pt.mcrMbps, rowOutcome(r), measuredTimeS(r), r->m.res.last.downtimeMs,
+               r->m.guestDowntimeMs, r->m.res.last.dirtySyncCount);
         fflush(stdout);
     }
     rmdir(work);

@@ -37,6 +37,7 @@ typedef struct Beats {
     double lastBeat, maxGapS;
     long beatsFrom[2];
     FILE *console[2]; /* every byte of each console, kept for a failed run's post-mortem */
+    char crash[160];  /* the first kernel oops or panic line either console showed */
     char partial[2][512];
     size_t plen[2];
 } Beats;
@@ -62,7 +63,15 @@ static int freePort(int *port) {
 
 static int spawnQemu(const BenchSpec *s, Qemu *vm, const char *incoming) {
     char mem[32], append[160], qmpArg[300], serialArg[300];
-    snprintf(mem, sizeof(mem), "%.0f", s->memMb);
+    /* 8 KiB more than asked: QEMU before 9.0 (fixed by 03bfc2188f, "physmem:
+     * Fix migration dirty bitmap coherency with TCG memory access") syncs a
+     * RAM block whose size is a multiple of 64 pages through a fast path that
+     * clears the dirty bits but leaves TCG's TLB marking those pages dirty, so
+     * the guest's later stores to them are never sent again and the
+     * destination gets stale pages: under a heavy writer the guest kernel
+     * oopsed on the destination right after hybrid's switch to post-copy.
+     * Any other size takes the page-by-page path, which resets the TLB. */
+    snprintf(mem, sizeof(mem), "%.0fk", s->memMb * 1024 + 8);
     snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 membench=%g,%g", s->wwsMb,
              s->mcrMbps);
     snprintf(qmpArg, sizeof(qmpArg), "unix:%s,server=on,wait=off", vm->qmpPath);
@@ -171,7 +180,20 @@ static int waitReady(int fd, double timeoutS, double *usedMb, double *mcr) {
     return ERR("the guest did not report ready within %g s", timeoutS);
 }
 
+/* Lines the guest kernel prints when it has found its own memory corrupt. */
+static bool crashLine(const char *line) {
+    return strstr(line, "Kernel panic") || strstr(line, "BUG: ") || strstr(line, "Oops") ||
+           strstr(line, "general protection fault");
+}
+
 static void beatLine(Beats *b, int i, const char *line) {
+    if (crashLine(line)) {
+        pthread_mutex_lock(&b->lock);
+        if (!b->crash[0])
+            snprintf(b->crash, sizeof(b->crash), "%s console: %s", i ? "destination" : "source",
+                     line);
+        pthread_mutex_unlock(&b->lock);
+    }
     if (!strstr(line, "hb ")) return;
     double t = nowMonotonic();
     pthread_mutex_lock(&b->lock);
@@ -222,13 +244,20 @@ static long beatsSeen(Beats *b, int i) {
     return n;
 }
 
-/* After the end, wait for the guest to beat again where it now runs, so the
- * gap across the switch-over is closed. */
-static void waitBeatAfter(Beats *b, int side) {
-    long before = beatsSeen(b, side);
-    double until = nowMonotonic() + 10;
-    while (beatsSeen(b, side) < before + 2 && nowMonotonic() < until)
+/* After the end, let the guest run where it now lives for settleS of
+ * heartbeats: the gap across the switch-over closes with the first, and a
+ * guest whose memory arrived corrupt (lost updates) usually oopses within
+ * the rest, which the console reader catches. */
+static void waitBeatAfter(Beats *b, int side, double settleS) {
+    long before = beatsSeen(b, side), want = before + 2 + (long)(settleS * 100);
+    double until = nowMonotonic() + 10 + settleS * 3;
+    while (beatsSeen(b, side) < want && nowMonotonic() < until) {
+        pthread_mutex_lock(&b->lock);
+        bool crashed = b->crash[0] != '\0';
+        pthread_mutex_unlock(&b->lock);
+        if (crashed) return;
         pauseS(0.01);
+    }
 }
 
 static void closeConsoles(Beats *b) {
@@ -268,10 +297,12 @@ static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
     MigExecOptions o = s->exec;
     o.uri = incoming;
     int rc = migExecute(src->qmp, dst->qmp, &o, &m->res);
-    if (rc == 0) waitBeatAfter(&b, m->res.outcome == MIG_COMPLETED ? 1 : 0);
+    if (rc == 0)
+        waitBeatAfter(&b, m->res.outcome == MIG_COMPLETED ? 1 : 0, s->settleS > 0 ? s->settleS : 2);
     pthread_mutex_lock(&b.lock);
     b.stop = true;
     m->guestDowntimeMs = b.maxGapS * 1000;
+    snprintf(m->guestCrash, sizeof(m->guestCrash), "%s", b.crash);
     pthread_mutex_unlock(&b.lock);
     pthread_join(b.thread, NULL);
     pthread_mutex_destroy(&b.lock);

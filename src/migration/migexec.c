@@ -65,6 +65,12 @@ static int configure(Qmp *src, Qmp *dst, const MigExecOptions *o) {
     if (o->maxBandwidthMBps > 0)
         json_object_set_new(params, "max-bandwidth",
                             json_integer((json_int_t)(o->maxBandwidthMBps * 1048576.0)));
+    /* max-bandwidth binds pre-copy only: after the switch QEMU pushes the
+     * rest at max-postcopy-bandwidth, unlimited by default, which would
+     * leave the link's cap (and the model's post-copy time) behind. */
+    if (o->maxBandwidthMBps > 0 && o->mode != MIGRATE_PRECOPY)
+        json_object_set_new(params, "max-postcopy-bandwidth",
+                            json_integer((json_int_t)(o->maxBandwidthMBps * 1048576.0)));
     if (o->downtimeMs > 0)
         json_object_set_new(params, "downtime-limit", json_integer((json_int_t)o->downtimeMs));
     if (json_object_size(params) == 0) {
