@@ -244,16 +244,18 @@ static long beatsSeen(Beats *b, int i) {
     return n;
 }
 
-/* After the end, let the guest run where it now lives for settleS of
- * heartbeats: the gap across the switch-over closes with the first, and a
- * guest whose memory arrived corrupt (lost updates) usually oopses within
- * the rest, which the console reader catches. */
+/* After the end, wait for the guest to beat twice where it now runs, which
+ * closes the gap across the switch-over (the guest-seen downtime, measured
+ * up to there only), then let it run settleS more: a guest whose memory
+ * arrived corrupt (lost updates) usually oopses within that, which the
+ * console reader catches. */
 static void waitBeatAfter(Beats *b, int side, double settleS) {
     long before = beatsSeen(b, side), want = before + 2 + (long)(settleS * 100);
     double until = nowMonotonic() + 10 + settleS * 3;
     while (beatsSeen(b, side) < want && nowMonotonic() < until) {
         pthread_mutex_lock(&b->lock);
         bool crashed = b->crash[0] != '\0';
+        if (b->beatsFrom[side] >= before + 2) b->counting = false;
         pthread_mutex_unlock(&b->lock);
         if (crashed) return;
         pauseS(0.01);
