@@ -356,6 +356,9 @@ static void testTimeLimitCancels(void) {
     CHECK(migExecute(q, NULL, &o, &r) == 0);
     CHECK(r.outcome == MIG_CANCELLED);
     CHECK(r.sourceRunning);
+    /* what the last active answer said was sent, not the cancelled one's nothing */
+    CHECK(r.last.transferred == 1000 && r.last.dirtySyncCount == 5);
+    CHECK(strcmp(r.last.status, "cancelled") == 0);
     qmpClose(q);
     CHECK(fakeStop(&f));
 }

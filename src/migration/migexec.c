@@ -154,8 +154,18 @@ int migExecute(Qmp *src, Qmp *dst, const MigExecOptions *o, MigResult *r) {
     for (;;) {
         json_t *reply = qmpCommand(src, "query-migrate", NULL);
         if (!reply) return -1;
+        MigProgress before = r->last;
         r->last.elapsedS = nowMonotonic() - t0;
         migProgressParse(reply, &r->last);
+        /* A cancelled or failed migration's last answer has no RAM section:
+         * keep what the one before said was sent (in vain) and in how many
+         * rounds. */
+        if (!json_object_get(reply, "ram") && before.total > 0) {
+            r->last.transferred = before.transferred;
+            r->last.remaining = before.remaining;
+            r->last.total = before.total;
+            r->last.dirtySyncCount = before.dirtySyncCount;
+        }
         if (o->onProgress) o->onProgress(o->progressArg, &r->last);
         if (isEnd(r->last.status)) {
             int rc = finish(src, reply, r);
