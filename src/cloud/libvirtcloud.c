@@ -315,10 +315,11 @@ static void *migrationThread(void *arg) {
         virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
                                 m->bandwidthMiBs);
     /* QEMU applies max-bandwidth to pre-copy only; post-copy's push has its
-     * own limit (max-postcopy-bandwidth, unlimited by default), in bytes/s. */
+     * own limit (max-postcopy-bandwidth, unlimited by default), which libvirt
+     * takes in MiB/s as well. */
     if (m->bandwidthMiBs && m->mode != MIGRATE_PRECOPY)
         virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY,
-                                (unsigned long long)m->bandwidthMiBs * 1048576ULL);
+                                m->bandwidthMiBs);
     unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
                      VIR_MIGRATE_UNDEFINE_SOURCE;
     if (m->mode != MIGRATE_PRECOPY) flags |= VIR_MIGRATE_POSTCOPY;
