@@ -1,6 +1,11 @@
 /* test_migmodel.c - the live-migration cost model against cases computed by
  * hand (the arithmetic is in the comments), its edge cases and bad input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "err.h"
+#include "migration/migcalib.h"
 #include "migration/migmodel.h"
 #include "testing.h"
 
@@ -183,6 +188,160 @@ static void testUnits(void) {
     CHECK_NEAR(migBandwidthFromMbit(1000), 125e6 / MIB, 1e-12);
 }
 
+/* caseA with every calibration term on: 0.5 s set-up, half the cap
+ * achieved (64 MiB/s), zero pages scanned at 256 MiB/s, 64 MiB non-zero
+ * beyond the used memory. */
+static MigInput caseCal(void) {
+    MigInput in = caseA();
+    in.cal = (MigCalib){.setupS = 0.5, .linkEfficiency = 0.5, .scanMbps = 256, .extraMb = 64};
+    return in;
+}
+
+static void testCalibratedPrecopy(void) {
+    /* V0 = min(2048, 1024 + 64) = 1088 MiB; zero scan (2048 - 1088)/256 = 3.75 s
+     * round 0: 1088/64 + 3.75 = 20.75 s (t = 0.5 + 20.75 = 21.25), then
+     *   min(128, 64 x 20.75) = 128 pending; every later round 128/64 = 2 s
+     *   leaves min(128, 64 x 2) = 128: 2 s > 0.3 s, never fits.
+     * Data cap 4 x 1088 = 4352: after k later rounds 1088 + 128k are sent;
+     *   the next would pass it when 1088 + 128(k+1) > 4352, k = 25.
+     * Cancelled after 26 rounds at t = 21.25 + 25 x 2 = 71.25 s, 4288 MiB. */
+    MigInput in = caseCal();
+    MigPrediction p;
+    CHECK(migPredict(&in, MIGRATE_PRECOPY, &p) == 0);
+    CHECK(!p.converged);
+    CHECK(p.rounds == 26);
+    CHECK_NEAR(p.timeS, 71.25, 1e-9);
+    CHECK_NEAR(p.bytes, 4288 * MIB, 1e-3);
+    CHECK(migChooseMode(&in) == MIGRATE_HYBRID);
+}
+
+static void testCalibratedHybridAndPostcopy(void) {
+    /* Hybrid: rounds 0 and 1 as above (t = 23.25 s, 1216 MiB sent, 128 MiB
+     * pending); switch after 2 rounds; push 128/64 = 2 s (no scan: round 0
+     * already read the zero pages). t = 25.25 s, 1344 MiB. */
+    MigInput in = caseCal();
+    MigPrediction p;
+    CHECK(migPredict(&in, MIGRATE_HYBRID, &p) == 0);
+    CHECK(p.converged && p.rounds == 2);
+    CHECK_NEAR(p.timeS, 25.25, 1e-9);
+    CHECK_NEAR(p.bytes, 1344 * MIB, 1e-3);
+    CHECK_NEAR(p.postcopyS, 2, 1e-9);
+    /* Post-copy: one pass of 1088 MiB at 64 MiB/s plus the scan, 17 + 3.75 s,
+     * after the 0.5 s set-up: t = 21.25 s, 1088 MiB. */
+    CHECK(migPredict(&in, MIGRATE_POSTCOPY, &p) == 0);
+    CHECK_NEAR(p.postcopyS, 20.75, 1e-9);
+    CHECK_NEAR(p.timeS, 21.25, 1e-9);
+    CHECK_NEAR(p.bytes, 1088 * MIB, 1e-3);
+}
+
+static void testCalibratedIdle(void) {
+    /* 1024 MiB guest, 512 used, idle, 64 MiB/s cap; set-up 1 s, efficiency
+     * 0.5 (32 MiB/s), scan 512 MiB/s, 32 MiB extra, 0.5 MiB device state.
+     * V0 = 544: 544/32 = 17 s + (1024 - 544)/512 = 0.9375 s scan; t = 18.9375;
+     * nothing dirty: pause 0.5/32 = 15.625 ms; t = 18.953125 s; 544.5 MiB. */
+    MigInput in = migInputDefaults();
+    in.memMb = 1024;
+    in.usedMb = 512;
+    in.bandwidthMbps = 64;
+    in.cal = (MigCalib){.setupS = 1, .linkEfficiency = 0.5, .scanMbps = 512, .extraMb = 32};
+    MigPrediction p;
+    CHECK(migPredict(&in, MIGRATE_PRECOPY, &p) == 0);
+    CHECK(p.converged && p.rounds == 1);
+    CHECK_NEAR(p.timeS, 18.953125, 1e-9);
+    CHECK_NEAR(p.downtimeMs, 15.625, 1e-9);
+    CHECK_NEAR(p.bytes, 544.5 * MIB, 1e-3);
+    /* extra never makes round 0 larger than the guest */
+    in.cal.extraMb = 4096;
+    CHECK(migPredict(&in, MIGRATE_PRECOPY, &p) == 0);
+    CHECK_NEAR(p.bytes, 1024.5 * MIB, 1e-3);
+    in.cal.linkEfficiency = 0;
+    CHECK(migPredict(&in, MIGRATE_PRECOPY, &p) == -1);
+    CHECK_STR_CONTAINS(errLast(), "link efficiency");
+}
+
+static void testCalibFile(void) {
+    char path[] = "/tmp/geyser-cal-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    MigCalib c = {.setupS = 0.75, .linkEfficiency = 0.9, .scanMbps = 400, .extraMb = 24};
+    CHECK(migCalibSave(path, &c, "test") == 0);
+    MigCalib r;
+    CHECK(migCalibLoad(path, &r) == 0);
+    CHECK_NEAR(r.setupS, 0.75, 1e-12);
+    CHECK_NEAR(r.linkEfficiency, 0.9, 1e-12);
+    CHECK_NEAR(r.scanMbps, 400, 1e-12);
+    CHECK_NEAR(r.extraMb, 24, 1e-12);
+    /* missing keys keep their defaults; '=' and comments are allowed */
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# partial\nsetup_s = 2  # seconds\n\n");
+    fclose(f);
+    CHECK(migCalibLoad(path, &r) == 0);
+    CHECK_NEAR(r.setupS, 2, 1e-12);
+    CHECK_NEAR(r.linkEfficiency, 1, 1e-12);
+    f = fopen(path, "w");
+    fprintf(f, "setup_s 1\nlink_efficiency 3\n");
+    fclose(f);
+    CHECK(migCalibLoad(path, &r) == -1);
+    CHECK_STR_CONTAINS(errLast(), ":2: link_efficiency must be a number from 0.01 to 2, not '3'");
+    f = fopen(path, "w");
+    fprintf(f, "speed 1\n");
+    fclose(f);
+    CHECK(migCalibLoad(path, &r) == -1);
+    CHECK_STR_CONTAINS(errLast(), ":1: unknown calibration key 'speed'");
+    unlink(path);
+    CHECK(migCalibLoad(path, &r) == -1);
+    CHECK_STR_CONTAINS(errLast(), "cannot read calibration");
+}
+
+static void testCalibFit(void) {
+    /* Samples the model itself makes with known terms: the fit must find
+     * terms that reproduce them (the grid holds these exact values). */
+    MigCalib truth = {.setupS = 0.8, .linkEfficiency = 0.9, .scanMbps = 400, .extraMb = 24};
+    static const double mem[] = {128, 512, 1024, 512, 512, 256, 256, 256};
+    static const double used[] = {20, 25, 30, 60, 150, 150, 150, 150};
+    static const double wws[] = {0, 0, 0, 32, 128, 128, 128, 128};
+    static const double mcr[] = {0, 0, 0, 20, 20, 10, 60, 160};
+    MigSample s[16];
+    int n = 0;
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < 2; k++) {
+            MigSample *x = &s[n++];
+            *x = (MigSample){.mode = k ? MIGRATE_HYBRID : MIGRATE_PRECOPY, .timeLimitS = 15};
+            x->in = migInputDefaults();
+            x->in.memMb = mem[i];
+            x->in.usedMb = used[i];
+            x->in.wwsMb = wws[i];
+            x->in.mcrMbps = mcr[i];
+            x->in.bandwidthMbps = 61.035;
+            MigPrediction p;
+            CHECK(migSamplePredict(x, &truth, &p) == 0);
+            x->completed = p.converged;
+            x->timeS = p.timeS;
+            x->bytes = p.bytes;
+        }
+    MigCalib fit;
+    CHECK(migCalibFit(s, n, &fit) == 0);
+    MigFitError e;
+    migFitEvaluate(s, n, &fit, &e);
+    CHECK(e.timeMedPct < 1);
+    CHECK(e.bytesMedPct < 1);
+    CHECK(e.convergenceWrong == 0);
+    CHECK(e.precopyRuns == 8);
+    CHECK_NEAR(fit.extraMb, 24, 1.5);
+    CHECK_NEAR(fit.linkEfficiency, 0.9, 0.03);
+    /* Uncalibrated, the same samples are far off. */
+    MigCalib none = migCalibDefaults();
+    migFitEvaluate(s, n, &none, &e);
+    CHECK(e.timeMedPct > 10);
+    /* Too few completed runs to fit. */
+    CHECK(migCalibFit(s, 2, &fit) == -1 || s[0].completed + s[1].completed >= 3);
+    for (int i = 0; i < n; i++)
+        s[i].completed = false;
+    CHECK(migCalibFit(s, n, &fit) == -1);
+    CHECK_STR_CONTAINS(errLast(), "at least 3 completed");
+}
+
 int main(void) {
     RUN(testPrecopyConverges);
     RUN(testHybrid);
@@ -192,5 +351,10 @@ int main(void) {
     RUN(testIdle);
     RUN(testBadInput);
     RUN(testUnits);
+    RUN(testCalibratedPrecopy);
+    RUN(testCalibratedHybridAndPostcopy);
+    RUN(testCalibratedIdle);
+    RUN(testCalibFile);
+    RUN(testCalibFit);
     return testSummary("test_migmodel");
 }

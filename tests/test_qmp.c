@@ -23,7 +23,7 @@
 /* One step: read a command named expect (NULL: read nothing), then write
  * reply and a newline (NULL: close the connection, as a dying QEMU). */
 typedef struct Step {
-    const char *expect;
+    const char *expect; /* "command" or "command|text the command line must also hold" */
     const char *reply;
 } Step;
 
@@ -66,8 +66,10 @@ static void fakeServe(int lfd, const Step *steps) {
     for (const Step *s = steps; s->expect || s->reply; s++) {
         if (s->expect) {
             if (!readLine(fd, line, sizeof(line))) _exit(4);
-            snprintf(want, sizeof(want), "\"execute\":\"%s\"", s->expect);
-            if (!strstr(line, want)) {
+            const char *bar = strchr(s->expect, '|');
+            int nameLen = bar ? (int)(bar - s->expect) : (int)strlen(s->expect);
+            snprintf(want, sizeof(want), "\"execute\":\"%.*s\"", nameLen, s->expect);
+            if (!strstr(line, want) || (bar && !strstr(line, bar + 1))) {
                 fprintf(stderr, "fake QMP: wanted %s, got %s\n", s->expect, line);
                 _exit(3);
             }
@@ -208,9 +210,11 @@ static void testPrecopyCompletes(void) {
 }
 
 static void testHybridSwitches(void) {
+    /* 100 MiB/s = 104857600 B/s, for pre-copy and for post-copy's push. */
     static const Step src[] = {
         {"qmp_capabilities", OK},
-        {"migrate-set-capabilities", OK},
+        {"migrate-set-capabilities|\"postcopy-ram\"", OK},
+        {"migrate-set-parameters|\"max-postcopy-bandwidth\":104857600", OK},
         {"migrate", OK},
         {"query-migrate", MIGRATING(1, 8000)},
         {"query-migrate", MIGRATING(2, 3000)},
@@ -221,15 +225,18 @@ static void testHybridSwitches(void) {
         {NULL, NULL},
     };
     static const Step dst[] = {{"qmp_capabilities", OK},
-                               {"migrate-set-capabilities", OK},
+                               {"migrate-set-capabilities|\"postcopy-ram\"", OK},
                                {"query-status", "{\"return\": {\"running\": true}}"},
                                {NULL, NULL}};
     Fake fs, fd;
     fakeStart(&fs, src);
     fakeStart(&fd, dst);
     Qmp *qs = qmpConnect(fs.path, 10), *qd = qmpConnect(fd.path, 10);
-    MigExecOptions o = {
-        .mode = MIGRATE_HYBRID, .uri = "tcp:127.0.0.1:1", .hybridRounds = 2, .pollS = 0.001};
+    MigExecOptions o = {.mode = MIGRATE_HYBRID,
+                        .uri = "tcp:127.0.0.1:1",
+                        .hybridRounds = 2,
+                        .maxBandwidthMBps = 100,
+                        .pollS = 0.001};
     MigResult r;
     CHECK(migExecute(qs, qd, &o, &r) == 0);
     CHECK(r.outcome == MIG_COMPLETED);
@@ -245,6 +252,87 @@ static void testHybridSwitches(void) {
     CHECK_STR_CONTAINS(errLast(), "need the destination's QMP socket");
     qmpClose(qs);
     CHECK(fakeStop(&fs));
+}
+
+/* Hybrid also switches, before its round count, once a round leaves no
+ * less to send than the one before (the writer outruns the link). */
+static void testHybridSwitchesWhenStalled(void) {
+    static const Step src[] = {
+        {"qmp_capabilities", OK},
+        {"migrate-set-capabilities", OK},
+        {"migrate", OK},
+        {"query-migrate", MIGRATING(1, 8000)},
+        {"query-migrate", MIGRATING(2, 3000)},
+        {"query-migrate", MIGRATING(3, 3000)},
+        {"migrate-start-postcopy", OK},
+        {"query-migrate", "{\"return\": {\"status\": \"completed\", \"downtime\": 5}}"},
+        {NULL, NULL},
+    };
+    static const Step dst[] = {
+        {"qmp_capabilities", OK}, {"migrate-set-capabilities", OK}, {NULL, NULL}};
+    Fake fs, fd;
+    fakeStart(&fs, src);
+    fakeStart(&fd, dst);
+    Qmp *qs = qmpConnect(fs.path, 10), *qd = qmpConnect(fd.path, 10);
+    MigExecOptions o = {
+        .mode = MIGRATE_HYBRID, .uri = "tcp:127.0.0.1:1", .hybridRounds = 10, .pollS = 0.001};
+    MigResult r;
+    CHECK(migExecute(qs, qd, &o, &r) == 0);
+    CHECK(r.outcome == MIG_COMPLETED);
+    CHECK(r.postcopyStarted);
+    qmpClose(qs);
+    qmpClose(qd);
+    CHECK(fakeStop(&fs));
+    CHECK(fakeStop(&fd));
+}
+
+/* QEMU refusing a step, or answering nonsense mid-migration, ends the
+ * executor with an error that names the command. */
+static void testExecutorBadReplies(void) {
+    static const Step refuse[] = {
+        {"qmp_capabilities", OK},
+        {"migrate", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Failed to connect "
+                    "socket: Connection refused\"}}"},
+        {NULL, NULL},
+    };
+    Fake f;
+    fakeStart(&f, refuse);
+    Qmp *q = qmpConnect(f.path, 10);
+    MigExecOptions o = {.mode = MIGRATE_PRECOPY, .uri = "tcp:127.0.0.1:1", .pollS = 0.001};
+    MigResult r;
+    CHECK(migExecute(q, NULL, &o, &r) == -1);
+    CHECK_STR_CONTAINS(errLast(), "migrate failed: Failed to connect socket");
+    qmpClose(q);
+    CHECK(fakeStop(&f));
+
+    static const Step garbage[] = {
+        {"qmp_capabilities", OK},
+        {"migrate", OK},
+        {"query-migrate", MIGRATING(1, 8000)},
+        {"query-migrate", "{\"return\": {\"status\": "},
+        {NULL, NULL},
+    };
+    fakeStart(&f, garbage);
+    q = qmpConnect(f.path, 10);
+    CHECK(migExecute(q, NULL, &o, &r) == -1);
+    CHECK_STR_CONTAINS(errLast(), "malformed reply from QEMU");
+    qmpClose(q);
+    CHECK(fakeStop(&f));
+
+    /* A status QEMU does not document is not an end: polling goes on. */
+    static const Step odd[] = {
+        {"qmp_capabilities", OK},
+        {"migrate", OK},
+        {"query-migrate", "{\"return\": {\"status\": \"wait-unplug\"}}"},
+        {"query-migrate", "{\"return\": {\"status\": \"completed\"}}"},
+        {NULL, NULL},
+    };
+    fakeStart(&f, odd);
+    q = qmpConnect(f.path, 10);
+    CHECK(migExecute(q, NULL, &o, &r) == 0);
+    CHECK(r.outcome == MIG_COMPLETED);
+    qmpClose(q);
+    CHECK(fakeStop(&f));
 }
 
 static void testTimeLimitCancels(void) {
@@ -268,6 +356,9 @@ static void testTimeLimitCancels(void) {
     CHECK(migExecute(q, NULL, &o, &r) == 0);
     CHECK(r.outcome == MIG_CANCELLED);
     CHECK(r.sourceRunning);
+    /* what the last active answer said was sent, not the cancelled one's nothing */
+    CHECK(r.last.transferred == 1000 && r.last.dirtySyncCount == 5);
+    CHECK(strcmp(r.last.status, "cancelled") == 0);
     qmpClose(q);
     CHECK(fakeStop(&f));
 }
@@ -372,6 +463,8 @@ int main(void) {
     RUN(testEofAndBadGreeting);
     RUN(testPrecopyCompletes);
     RUN(testHybridSwitches);
+    RUN(testHybridSwitchesWhenStalled);
+    RUN(testExecutorBadReplies);
     RUN(testTimeLimitCancels);
     RUN(testDestinationDies);
     return testSummary("test_qmp");

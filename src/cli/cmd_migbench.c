@@ -17,6 +17,7 @@
 #include "err.h"
 #include "flavor.h"
 #include "migration/migbench.h"
+#include "migration/migcalib.h"
 #include "migration/migmodel.h"
 #include "util.h"
 
@@ -25,6 +26,7 @@ void cmdMigbenchHelp(FILE *f) {
                "    geyser migbench - measure live migrations between two local QEMUs\n\n"
                "SYNOPSIS\n"
                "    geyser migbench [--quick | --smoke] [--out DIR] [--guest DIR] [--validate]\n"
+               "                    [--calibrate] [--calibration FILE] [--rows CSV]\n"
                "                    [--bandwidth MBIT] [--time-limit S] [--qemu PATH]\n\n"
                "DESCRIPTION\n"
                "    Starts a source and a destination qemu-system-x86_64 (-accel tcg, QMP and\n"
@@ -36,25 +38,39 @@ void cmdMigbenchHelp(FILE *f) {
                "      mcr      a 256 MiB guest with a 128 MiB working set dirtied ever faster;\n"
                "    each in pre-copy and hybrid. A pre-copy still running at the time limit\n"
                "    is cancelled and counted failed. The guest (scripts/build-guest.sh) beats\n"
-               "    every 10 ms on its console; the longest gap is the guest-seen downtime.\n\n"
+               "    every 10 ms on its console; the longest gap is the guest-seen downtime.\n"
+               "    After each migration the guest runs 2 s more while both consoles are\n"
+               "    watched for a kernel oops (outcome guest-crashed). A migration that loses\n"
+               "    the guest leaves its QEMU logs and guest consoles in DIR/logs/ and makes\n"
+               "    the run exit 1. Guests get 8 KiB more RAM than their nominal size, which\n"
+               "    avoids a TCG dirty-tracking bug of QEMU < 9.0 (docs/migration.md).\n\n"
                "OPTIONS\n"
                "    --quick            fewer points: 18 migrations, about 9 minutes on 2 cores\n"
-               "    --smoke            two migrations only (for the tests)\n"
+               "    --smoke            three migrations only (for the tests), one of them a\n"
+               "                       hybrid under a writer faster than the link\n"
                "    --out DIR          where results.csv and the figures go (default migbench)\n"
                "    --guest DIR        vmlinuz and initrd.img (default build/guest)\n"
                "    --bandwidth MBIT   QEMU max-bandwidth, Mbit/s (default 512)\n"
                "    --time-limit S     cancel pre-copy after S seconds (default 30, quick 15)\n"
                "    --validate         print the model's median absolute error per mode\n"
+               "    --calibration FILE predict with the model terms in FILE (from --calibrate;\n"
+               "                       default: none, the ideal-link model)\n"
+               "    --calibrate        fit the model's terms (setup_s, link_efficiency,\n"
+               "                       scan_mibps, extra_mib) to the rows, print them and\n"
+               "                       their error, and write DIR/calibration.conf\n"
+               "    --rows CSV         run no migration: validate or calibrate against the\n"
+               "                       rows of an earlier results.csv\n"
                "    --qemu PATH        the emulator (default qemu-system-x86_64)\n\n"
                "OUTPUT\n"
                "    DIR/results.csv, DIR/*.svg and DIR/*.png (when rsvg-convert is installed),\n"
-               "    DIR/validate.csv with --validate.\n");
+               "    DIR/validate.csv with --validate, DIR/calibration.conf with --calibrate.\n");
 }
 
 typedef struct BenchArgs {
-    bool quick, smoke, validate;
-    const char *out, *guest, *qemu;
+    bool quick, smoke, validate, calibrate;
+    const char *out, *guest, *qemu, *calibration, *rows;
     double mbit, timeLimitS;
+    MigCalib cal; /* from --calibration, or the defaults */
 } BenchArgs;
 
 typedef struct Point {
@@ -65,12 +81,25 @@ typedef struct Point {
 
 typedef struct Row {
     Point pt;
+    double mbit, timeLimitS; /* the bandwidth cap and pre-copy time limit it ran under */
     BenchMeasure m;
     bool ok;
     MigPrediction pred;
 } Row;
 
-enum { OPT_QUICK = 256, OPT_SMOKE, OPT_OUT, OPT_GUEST, OPT_BW, OPT_LIMIT, OPT_VALIDATE, OPT_QEMU };
+enum {
+    OPT_QUICK = 256,
+    OPT_SMOKE,
+    OPT_OUT,
+    OPT_GUEST,
+    OPT_BW,
+    OPT_LIMIT,
+    OPT_VALIDATE,
+    OPT_QEMU,
+    OPT_CALIBRATE,
+    OPT_CALIBRATION,
+    OPT_ROWS,
+};
 
 static const struct option benchOptions[] = {
     {"quick", no_argument, NULL, OPT_QUICK},
@@ -81,12 +110,19 @@ static const struct option benchOptions[] = {
     {"time-limit", required_argument, NULL, OPT_LIMIT},
     {"validate", no_argument, NULL, OPT_VALIDATE},
     {"qemu", required_argument, NULL, OPT_QEMU},
+    {"calibrate", no_argument, NULL, OPT_CALIBRATE},
+    {"calibration", required_argument, NULL, OPT_CALIBRATION},
+    {"rows", required_argument, NULL, OPT_ROWS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 static int parseBenchArgs(int argc, char **argv, BenchArgs *a) {
-    *a = (BenchArgs){.out = "migbench", .guest = "build/guest", .mbit = 512, .timeLimitS = -1};
+    *a = (BenchArgs){.out = "migbench",
+                     .guest = "build/guest",
+                     .mbit = 512,
+                     .timeLimitS = -1,
+                     .cal = migCalibDefaults()};
     optind = 1;
     opterr = 0;
     int ch;
@@ -98,6 +134,9 @@ static int parseBenchArgs(int argc, char **argv, BenchArgs *a) {
         case OPT_GUEST: a->guest = optarg; break;
         case OPT_QEMU: a->qemu = optarg; break;
         case OPT_VALIDATE: a->validate = true; break;
+        case OPT_CALIBRATE: a->calibrate = true; break;
+        case OPT_CALIBRATION: a->calibration = optarg; break;
+        case OPT_ROWS: a->rows = optarg; break;
         case OPT_BW:
             if (parseDouble(optarg, &a->mbit) != 0 || a->mbit < 1 || a->mbit > 1e6)
                 return ERR("--bandwidth: '%s' is not a number from 1 to 1e6", optarg);
@@ -114,6 +153,7 @@ static int parseBenchArgs(int argc, char **argv, BenchArgs *a) {
     }
     if (optind < argc) return ERR("unexpected argument '%s'", argv[optind]);
     if (a->timeLimitS < 0) a->timeLimitS = a->quick || a->smoke ? 15 : 30;
+    if (a->calibration && migCalibLoad(a->calibration, &a->cal) != 0) return -1;
     return 0;
 }
 
@@ -131,6 +171,10 @@ static int planPoints(const BenchArgs *a, Point *pts) {
     if (a->smoke) {
         pts[n++] = (Point){"idle", "m1.tiny", 128, 0, 0, MIGRATE_PRECOPY};
         pts[n++] = (Point){"loaded", "-", 128, 32, 20, MIGRATE_HYBRID};
+        /* A writer far faster than the link: pre-copy cannot converge, so
+         * hybrid must switch and finish in post-copy (the case that lost the
+         * guest before the destination's post-copy was set up properly). */
+        pts[n++] = (Point){"mcr", "-", 256, 128, 160, MIGRATE_HYBRID};
         return n;
     }
     int nflav = a->quick ? 3 : 5;
@@ -147,16 +191,16 @@ static int planPoints(const BenchArgs *a, Point *pts) {
     return n;
 }
 
-static void predict(const BenchArgs *a, Row *r) {
-    MigInput in = migInputDefaults();
-    in.memMb = r->pt.memMb;
-    in.usedMb = fmin(r->m.usedMb > 0 ? r->m.usedMb : r->pt.wwsMb, in.memMb);
-    in.wwsMb = fmin(r->pt.wwsMb, in.usedMb);
-    in.mcrMbps = r->pt.mcrMbps;
-    in.bandwidthMbps = migBandwidthFromMbit(a->mbit);
-    if (migPredict(&in, r->pt.mode, &r->pred) != 0) r->pred = (MigPrediction){0};
-    /* The bench cancels on time, not on rounds: so does the prediction. */
-    if (r->pt.mode == MIGRATE_PRECOPY && r->pred.timeS > a->timeLimitS) r->pred.converged = false;
+/* A migration that QEMU calls completed but after which the guest's kernel
+ * oopsed has not moved the VM: it lost it. */
+static const char *rowOutcome(const Row *r) {
+    if (!r->ok) return "harness-error";
+    if (r->m.guestCrash[0]) return "guest-crashed";
+    return migOutcomeName(r->m.res.outcome);
+}
+
+static bool rowCompleted(const Row *r) {
+    return r->ok && r->m.res.outcome == MIG_COMPLETED && !r->m.guestCrash[0];
 }
 
 static double measuredTimeS(const Row *r) {
@@ -165,23 +209,45 @@ static double measuredTimeS(const Row *r) {
                                                                    : p->elapsedS;
 }
 
-static void writeRow(FILE *f, const BenchArgs *a, const Row *r) {
+/* The model's view of a row: the guest's used memory as it reported it, the
+ * working set and dirty rate asked of appmembench, the bandwidth cap. */
+static MigSample rowSample(const Row *r) {
+    MigSample s = {.mode = r->pt.mode,
+                   .completed = rowCompleted(r),
+                   .timeS = measuredTimeS(r),
+                   .bytes = (double)r->m.res.last.transferred,
+                   .timeLimitS = r->timeLimitS};
+    s.in = migInputDefaults();
+    s.in.memMb = r->pt.memMb;
+    s.in.usedMb = fmin(r->m.usedMb > 0 ? r->m.usedMb : r->pt.wwsMb, s.in.memMb);
+    s.in.wwsMb = fmin(r->pt.wwsMb, s.in.usedMb);
+    s.in.mcrMbps = r->pt.mcrMbps;
+    s.in.bandwidthMbps = migBandwidthFromMbit(r->mbit);
+    return s;
+}
+
+/* The bench cancels on time, not on rounds: so does the prediction. */
+static void predict(const BenchArgs *a, Row *r) {
+    MigSample s = rowSample(r);
+    if (migSamplePredict(&s, &a->cal, &r->pred) != 0) r->pred = (MigPrediction){0};
+}
+
+static void writeRow(FILE *f, const Row *r) {
     const MigResult *res = &r->m.res;
     fprintf(f,
             "%s,%s,%s,%.0f,%.0f,%.0f,%.0f,%s,%d,%.3f,%.1f,%.1f,%lld,%lld,%.1f,%.1f,%.3f,%.1f,%.0f,%"
-            "d,%d\n",
+            "d,%d,%.0f\n",
             r->pt.sweep, migrationModeName(r->pt.mode), r->pt.flavour, r->pt.memMb, r->pt.wwsMb,
-            r->pt.mcrMbps, a->mbit, r->ok ? migOutcomeName(res->outcome) : "harness-error",
-            r->ok && res->outcome == MIG_COMPLETED, measuredTimeS(r), res->last.downtimeMs,
-            r->m.guestDowntimeMs, res->last.transferred, res->last.dirtySyncCount, r->m.usedMb,
-            r->m.achievedMcr, r->pred.timeS, r->pred.downtimeMs, r->pred.bytes, r->pred.rounds,
-            r->pred.converged);
+            r->pt.mcrMbps, r->mbit, rowOutcome(r), rowCompleted(r), measuredTimeS(r),
+            res->last.downtimeMs, r->m.guestDowntimeMs, res->last.transferred,
+            res->last.dirtySyncCount, r->m.usedMb, r->m.achievedMcr, r->pred.timeS,
+            r->pred.downtimeMs, r->pred.bytes, r->pred.rounds, r->pred.converged, r->timeLimitS);
 }
 
 static const char csvHeader[] =
     "sweep,mode,flavour,mem_mb,wws_mb,mcr_mbps,bandwidth_mbit,outcome,converged,time_s,"
     "qemu_downtime_ms,guest_downtime_ms,bytes,rounds,used_mb,achieved_mcr_mbps,pred_time_s,"
-    "pred_downtime_ms,pred_bytes,pred_rounds,pred_converged\n";
+    "pred_downtime_ms,pred_bytes,pred_rounds,pred_converged,time_limit_s\n";
 
 /* ---- figures: a small SVG scatter/line plot, written directly ---- */
 
@@ -282,42 +348,220 @@ static double median(double *v, int n) {
     return n == 0 ? NAN : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The model's error per mode over the rows' predictions (made with
+ * --calibration's terms, or none): medians over completed migrations, the
+ * convergence verdict over all of them. */
 static int validate(const BenchArgs *a, const Row *rows, int n) {
     char path[512];
     snprintf(path, sizeof(path), "%s/validate.csv", a->out);
     FILE *f = fopen(path, "w");
     if (!f) return ERR("cannot write %s: %m", path);
     fprintf(f, "mode,n,median_abs_err_time_s,median_rel_err_time_pct,median_abs_err_downtime_ms,"
-               "median_abs_err_mib,convergence_agreement_pct\n");
-    printf("\nmodel vs measurement (completed migrations; downtime against QEMU's)\n");
-    printf("  %-9s %3s %12s %10s %14s %12s %10s\n", "mode", "n", "|err| time s", "rel %",
-           "|err| down ms", "|err| MiB", "conv agree");
+               "median_abs_err_mib,median_rel_err_bytes_pct,convergence_agreement_pct,"
+               "calibration\n");
+    const char *calName = a->calibration ? a->calibration : "none";
+    printf("\nmodel vs measurement (completed migrations; downtime against QEMU's; "
+           "calibration: %s)\n",
+           calName);
+    printf("  %-9s %3s %12s %7s %14s %10s %7s %10s\n", "mode", "n", "|err| time s", "rel %",
+           "|err| down ms", "|err| MiB", "rel %", "conv agree");
     static const MigrationMode modes[] = {MIGRATE_PRECOPY, MIGRATE_HYBRID};
     for (int k = 0; k < 2; k++) {
-        double et[64], er[64], ed[64], eb[64];
+        double et[64], er[64], ed[64], eb[64], ebr[64];
         int m = 0, agree = 0, all = 0;
         for (int i = 0; i < n; i++) {
             const Row *r = &rows[i];
             if (!r->ok || r->pt.mode != modes[k]) continue;
             all++;
-            agree += (r->m.res.outcome == MIG_COMPLETED) == r->pred.converged;
-            if (r->m.res.outcome != MIG_COMPLETED || m >= 64) continue;
-            double t = measuredTimeS(r);
+            agree += rowCompleted(r) == r->pred.converged;
+            if (!rowCompleted(r) || m >= 64) continue;
+            double t = measuredTimeS(r), b = (double)r->m.res.last.transferred;
             et[m] = fabs(r->pred.timeS - t);
             er[m] = t > 0 ? 100 * et[m] / t : 0;
             ed[m] = fabs(r->pred.downtimeMs - r->m.res.last.downtimeMs);
-            eb[m] = fabs(r->pred.bytes - (double)r->m.res.last.transferred) / 1048576.0;
+            eb[m] = fabs(r->pred.bytes - b) / 1048576.0;
+            ebr[m] = b > 0 ? 100 * fabs(r->pred.bytes - b) / b : 0;
             m++;
         }
         double mt = median(et, m), mr = median(er, m), md = median(ed, m), mb = median(eb, m);
-        double ag = all ? 100.0 * agree / all : NAN;
-        printf("  %-9s %3d %12.2f %10.1f %14.1f %12.1f %9.0f%%\n", migrationModeName(modes[k]), m,
-               mt, mr, md, mb, ag);
-        fprintf(f, "%s,%d,%.3f,%.1f,%.1f,%.1f,%.0f\n", migrationModeName(modes[k]), m, mt, mr, md,
-                mb, ag);
+        double mbr = median(ebr, m), ag = all ? 100.0 * agree / all : NAN;
+        printf("  %-9s %3d %12.2f %7.1f %14.1f %10.1f %7.1f %9.0f%%\n", migrationModeName(modes[k]),
+               m, mt, mr, md, mb, mbr, ag);
+        fprintf(f, "%s,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.0f,%s\n", migrationModeName(modes[k]), m, mt,
+                mr, md, mb, mbr, ag, calName);
     }
     fclose(f);
     return 0;
+}
+
+/* Fit the model's test-bed terms to the measured rows, print them with the
+ * fit's own (in-sample) error, and write DIR/calibration.conf. */
+static int calibrate(const BenchArgs *a, const Row *rows, int n) {
+    MigSample *s = xcalloc((size_t)n + 1, sizeof(*s));
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].ok) s[m++] = rowSample(&rows[i]);
+    MigCalib cal;
+    int rc = migCalibFit(s, m, &cal);
+    if (rc == 0) {
+        MigFitError before, after;
+        MigCalib none = migCalibDefaults();
+        migFitEvaluate(s, m, &none, &before);
+        migFitEvaluate(s, m, &cal, &after);
+        printf("\ncalibration fitted to %d migrations (%d completed):\n", m, after.n);
+        printf("  setup_s %.3g  link_efficiency %.3g  scan_mibps %.4g  extra_mib %.4g\n",
+               cal.setupS, cal.linkEfficiency, cal.scanMbps, cal.extraMb);
+        printf(
+            "  median |err| time %.1f %% -> %.1f %%, bytes %.1f %% -> %.1f %%, pre-copy verdicts "
+            "wrong %d -> %d of %d (in-sample)\n",
+            before.timeMedPct, after.timeMedPct, before.bytesMedPct, after.bytesMedPct,
+            before.convergenceWrong, after.convergenceWrong, after.precopyRuns);
+        char path[512], note[160];
+        snprintf(path, sizeof(path), "%s/calibration.conf", a->out);
+        snprintf(note, sizeof(note),
+                 "fitted by geyser migbench to %d migrations: in-sample median |err| time %.1f %%, "
+                 "bytes %.1f %%",
+                 m, after.timeMedPct, after.bytesMedPct);
+        rc = migCalibSave(path, &cal, note);
+        if (rc == 0) printf("  written to %s\n", path);
+    }
+    free(s);
+    return rc;
+}
+
+/* ---- --rows: read the measured rows of an earlier results.csv ---- */
+
+/* Split a CSV line (no quoting: migbench never writes commas in a field). */
+static int splitCsv(char *line, char **f, int cap) {
+    int n = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    for (char *p = line; n < cap;) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static int column(char **head, int nh, const char *name) {
+    for (int i = 0; i < nh; i++)
+        if (strcmp(head[i], name) == 0) return i;
+    return -1;
+}
+
+static int readRows(const BenchArgs *a, Row **out, int *nout) {
+    static const char *const names[] = {"sweep",
+                                        "mode",
+                                        "flavour",
+                                        "mem_mb",
+                                        "wws_mb",
+                                        "mcr_mbps",
+                                        "outcome",
+                                        "time_s",
+                                        "bandwidth_mbit",
+                                        "bytes",
+                                        "used_mb",
+                                        "qemu_downtime_ms",
+                                        "achieved_mcr_mbps"};
+    enum { N_NAMES = sizeof(names) / sizeof(names[0]) };
+    FILE *f = fopen(a->rows, "r");
+    if (!f) return ERR("cannot read %s: %m", a->rows);
+    char head[1024], line[1024], *hf[40], *lf[40];
+    int col[N_NAMES], nh = 0, rc = 0, n = 0, lineNo = 1;
+    if (!fgets(head, sizeof(head), f)) rc = ERR("%s: empty, no CSV header", a->rows);
+    if (rc == 0) nh = splitCsv(head, hf, 40);
+    for (int k = 0; rc == 0 && k < N_NAMES; k++)
+        if ((col[k] = column(hf, nh, names[k])) < 0)
+            rc = ERR("%s: no column '%s' (not a migbench results.csv?)", a->rows, names[k]);
+    int limitCol = rc == 0 ? column(hf, nh, "time_limit_s") : -1;
+    Row *rows = xcalloc(64, sizeof(*rows));
+    static char text[64][3][32]; /* sweep, mode and flavour strings the rows point to */
+    while (rc == 0 && fgets(line, sizeof(line), f)) {
+        lineNo++;
+        int nf = splitCsv(line, lf, 40);
+        if (nf < nh) {
+            rc = ERR("%s:%d: %d fields, the header has %d", a->rows, lineNo, nf, nh);
+            break;
+        }
+        if (n >= 64) {
+            rc = ERR("%s: more than 64 rows", a->rows);
+            break;
+        }
+        Row *r = &rows[n];
+        double v[N_NAMES] = {0};
+        for (int k = 3; k < N_NAMES; k++)
+            if (k != 6 && parseDouble(lf[col[k]], &v[k]) != 0)
+                rc = ERR("%s:%d: %s '%s' is not a number", a->rows, lineNo, names[k], lf[col[k]]);
+        if (rc == 0 && migrationModeParse(lf[col[1]], &r->pt.mode) != 0) rc = -1;
+        if (rc != 0) break;
+        for (int k = 0; k < 3; k++)
+            snprintf(text[n][k], sizeof(text[n][k]), "%s", lf[col[k]]);
+        r->pt.sweep = text[n][0];
+        r->pt.flavour = text[n][2];
+        r->pt.memMb = v[3];
+        r->pt.wwsMb = v[4];
+        r->pt.mcrMbps = v[5];
+        r->mbit = v[8];
+        r->timeLimitS = a->timeLimitS;
+        if (limitCol >= 0 && parseDouble(lf[limitCol], &r->timeLimitS) != 0)
+            rc = ERR("%s:%d: time_limit_s '%s' is not a number", a->rows, lineNo, lf[limitCol]);
+        const char *outcome = lf[col[6]];
+        r->ok = strcmp(outcome, "harness-error") != 0;
+        r->m.res.outcome = strcmp(outcome, "completed") == 0   ? MIG_COMPLETED
+                           : strcmp(outcome, "cancelled") == 0 ? MIG_CANCELLED
+                           : strcmp(outcome, "failed") == 0    ? MIG_FAILED
+                                                               : MIG_FAILED_POSTCOPY;
+        r->m.res.last.totalTimeMs = v[7] * 1000;
+        r->m.res.last.elapsedS = v[7];
+        r->m.res.last.transferred = (long long)v[9];
+        r->m.res.last.downtimeMs = v[11];
+        r->m.usedMb = v[10];
+        r->m.achievedMcr = v[12];
+        n++;
+    }
+    fclose(f);
+    if (rc == 0 && n == 0) rc = ERR("%s: no rows", a->rows);
+    if (rc != 0) {
+        free(rows);
+        return -1;
+    }
+    *out = rows;
+    *nout = n;
+    return 0;
+}
+
+/* Validate and calibrate (each when asked) against rows measured earlier. */
+static int fromRows(const BenchArgs *a) {
+    Row *rows;
+    int n;
+    if (readRows(a, &rows, &n) != 0) return -1;
+    if (mkdir(a->out, 0755) != 0 && errno != EEXIST) {
+        free(rows);
+        return ERR("cannot create %s: %m", a->out);
+    }
+    printf("%d rows from %s\n", n, a->rows);
+    for (int i = 0; i < n; i++)
+        predict(a, &rows[i]);
+    int rc = a->validate ? validate(a, rows, n) : 0;
+    if (rc == 0 && a->calibrate) rc = calibrate(a, rows, n);
+    free(rows);
+    return rc;
+}
+
+/* Keep the QEMU logs and guest consoles of a migration that lost the guest
+ * or could not be measured, in DIR/logs/. */
+static void keepLogs(const BenchArgs *a, const char *work, int i, const Row *r) {
+    char dir[512], prefix[600];
+    snprintf(dir, sizeof(dir), "%s/logs", a->out);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return;
+    snprintf(prefix, sizeof(prefix), "%s/%02d-%s-%s-%.0f-%.0f-%.0f", dir, i, r->pt.sweep,
+             migrationModeName(r->pt.mode), r->pt.memMb, r->pt.wwsMb, r->pt.mcrMbps);
+    if (benchKeepLogs(work, prefix) == 0)
+        fprintf(stderr, "geyser: migbench: logs of migration %d kept as %s-*\n", i, prefix);
+    else
+        fprintf(stderr, "geyser: migbench: %s\n", errLast());
 }
 
 static int runAll(const BenchArgs *a) {
@@ -340,12 +584,14 @@ static int runAll(const BenchArgs *a) {
     Point pts[64];
     int n = planPoints(a, pts);
     Row *rows = xcalloc((size_t)n, sizeof(*rows));
-    int failures = 0;
+    int failures = 0, lost = 0;
     printf("%-6s %-8s %-9s %6s %5s %5s  %-15s %8s %9s %9s %5s\n", "sweep", "mode", "flavour", "mem",
            "wws", "mcr", "outcome", "time s", "qemu dt", "guest dt", "rnds");
     for (int i = 0; i < n; i++) {
         Row *r = &rows[i];
         r->pt = pts[i];
+        r->mbit = a->mbit;
+        r->timeLimitS = a->timeLimitS;
         BenchSpec s = {.qemu = a->qemu,
                        .kernel = kernel,
                        .initrd = initrd,
@@ -363,14 +609,27 @@ static int runAll(const BenchArgs *a) {
             failures++;
             fprintf(stderr, "geyser: migbench: %s\n", errLast());
         }
+        bool guestLost = r->ok && (r->m.res.outcome == MIG_FAILED_POSTCOPY ||
+                                   (r->m.res.outcome == MIG_FAILED && !r->m.res.sourceRunning) ||
+                                   r->m.guestCrash[0]);
+        if (r->ok && r->m.guestCrash[0])
+            fprintf(stderr, "geyser: migbench: migration %d: the guest crashed: %s\n", i,
+                    r->m.guestCrash);
+        lost += guestLost;
+        if (!r->ok || guestLost || r->m.res.outcome == MIG_FAILED) {
+            if (r->ok && r->m.res.detail[0])
+                fprintf(stderr, "geyser: migbench: migration %d %s: %s\n", i,
+                        migOutcomeName(r->m.res.outcome), r->m.res.detail);
+            keepLogs(a, work, i, r);
+        }
+        benchCleanWork(work);
         predict(a, r);
-        writeRow(csv, a, r);
+        writeRow(csv, r);
         fflush(csv);
         printf("%-6s %-8s %-9s %6.0f %5.0f %5.0f  %-15s %8.2f %9.1f %9.1f %5lld\n", r->pt.sweep,
                migrationModeName(r->pt.mode), r->pt.flavour, r->pt.memMb, r->pt.wwsMb,
-               r->pt.mcrMbps, r->ok ? migOutcomeName(r->m.res.outcome) : "harness-error",
-               measuredTimeS(r), r->m.res.last.downtimeMs, r->m.guestDowntimeMs,
-               r->m.res.last.dirtySyncCount);
+               r->pt.mcrMbps, rowOutcome(r), measuredTimeS(r), r->m.res.last.downtimeMs,
+               r->m.guestDowntimeMs, r->m.res.last.dirtySyncCount);
         fflush(stdout);
     }
     rmdir(work);
@@ -386,8 +645,13 @@ static int runAll(const BenchArgs *a) {
                "dirty rate (MiB/s)", 2, false);
     }
     if (rc == 0 && a->validate) rc = validate(a, rows, n);
+    if (rc == 0 && a->calibrate) rc = calibrate(a, rows, n);
     free(rows);
     if (rc == 0 && failures) rc = ERR("%d of %d migrations could not be measured", failures, n);
+    /* Hybrid must never lose the guest: a lost one fails the run. */
+    if (rc == 0 && lost)
+        rc = ERR("%d of %d migrations lost the guest (failed in post-copy); logs in %s/logs", lost,
+                 n, a->out);
     return rc;
 }
 
@@ -399,7 +663,7 @@ int cmdMigbench(int argc, char **argv) {
         cliError("migbench");
         return EXIT_USAGE;
     }
-    if (runAll(&a) != 0) {
+    if ((a.rows ? fromRows(&a) : runAll(&a)) != 0) {
         cliError("migbench");
         return 1;
     }

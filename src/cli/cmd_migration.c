@@ -38,6 +38,9 @@ void cmdMigrationHelp(FILE *f) {
                "    --device-mb MB       device state sent while paused (default 0.5)\n"
                "    --hybrid-rounds N    pre-copy rounds before hybrid switches (default 2)\n"
                "    --fault-ms X         post-copy stall per remote page fault (default 0.1)\n"
+               "    --calibration FILE   test-bed terms fitted by 'geyser migbench --calibrate'\n"
+               "                         (setup_s, link_efficiency, scan_mibps, extra_mib;\n"
+               "                         default: none, an ideal link)\n"
                "    --json               print one JSON object\n\n"
                "OUTPUT (JSON keys)\n"
                "    mode, time_s, downtime_ms, bytes, rounds, converged, postcopy_s,\n"
@@ -60,6 +63,7 @@ enum {
     OPT_DEVICE,
     OPT_HYBRID,
     OPT_FAULT,
+    OPT_CALIBRATION,
     OPT_JSON,
     OPT_HELP,
 };
@@ -77,6 +81,7 @@ static const struct option predictOptions[] = {
     {"device-mb", required_argument, NULL, OPT_DEVICE},
     {"hybrid-rounds", required_argument, NULL, OPT_HYBRID},
     {"fault-ms", required_argument, NULL, OPT_FAULT},
+    {"calibration", required_argument, NULL, OPT_CALIBRATION},
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -127,6 +132,7 @@ static int parsePredictArgs(int argc, char **argv, PredictArgs *a) {
         case OPT_DEVICE: rc = numberOpt("device-mb", optarg, &a->in.deviceMb); break;
         case OPT_HYBRID: rc = intOpt("hybrid-rounds", optarg, &a->in.hybridRounds); break;
         case OPT_FAULT: rc = numberOpt("fault-ms", optarg, &a->in.faultLatencyMs); break;
+        case OPT_CALIBRATION: rc = migCalibLoad(optarg, &a->in.cal); break;
         case OPT_JSON: a->json = true; break;
         case OPT_HELP: cmdMigrationHelp(stdout); return 1;
         default:

@@ -314,6 +314,12 @@ static void *migrationThread(void *arg) {
     if (m->bandwidthMiBs)
         virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
                                 m->bandwidthMiBs);
+    /* QEMU applies max-bandwidth to pre-copy only; post-copy's push has its
+     * own limit (max-postcopy-bandwidth, unlimited by default), which libvirt
+     * takes in MiB/s as well. */
+    if (m->bandwidthMiBs && m->mode != MIGRATE_PRECOPY)
+        virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY,
+                                m->bandwidthMiBs);
     unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
                      VIR_MIGRATE_UNDEFINE_SOURCE;
     if (m->mode != MIGRATE_PRECOPY) flags |= VIR_MIGRATE_POSTCOPY;

@@ -23,7 +23,7 @@
 
 typedef struct Qemu {
     pid_t pid;
-    char qmpPath[256], serialPath[256], logPath[256];
+    char qmpPath[256], serialPath[256], logPath[256], consolePath[256];
     Qmp *qmp;
     int serial;
 } Qemu;
@@ -36,6 +36,8 @@ typedef struct Beats {
     bool stop, counting;
     double lastBeat, maxGapS;
     long beatsFrom[2];
+    FILE *console[2]; /* every byte of each console, kept for a failed run's post-mortem */
+    char crash[160];  /* the first kernel oops or panic line either console showed */
     char partial[2][512];
     size_t plen[2];
 } Beats;
@@ -61,7 +63,15 @@ static int freePort(int *port) {
 
 static int spawnQemu(const BenchSpec *s, Qemu *vm, const char *incoming) {
     char mem[32], append[160], qmpArg[300], serialArg[300];
-    snprintf(mem, sizeof(mem), "%.0f", s->memMb);
+    /* 8 KiB more than asked: QEMU before 9.0 (fixed by 03bfc2188f, "physmem:
+     * Fix migration dirty bitmap coherency with TCG memory access") syncs a
+     * RAM block whose size is a multiple of 64 pages through a fast path that
+     * clears the dirty bits but leaves TCG's TLB marking those pages dirty, so
+     * the guest's later stores to them are never sent again and the
+     * destination gets stale pages: under a heavy writer the guest kernel
+     * oopsed on the destination right after hybrid's switch to post-copy.
+     * Any other size takes the page-by-page path, which resets the TLB. */
+    snprintf(mem, sizeof(mem), "%.0fk", s->memMb * 1024 + 8);
     snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 membench=%g,%g", s->wwsMb,
              s->mcrMbps);
     snprintf(qmpArg, sizeof(qmpArg), "unix:%s,server=on,wait=off", vm->qmpPath);
@@ -170,7 +180,20 @@ static int waitReady(int fd, double timeoutS, double *usedMb, double *mcr) {
     return ERR("the guest did not report ready within %g s", timeoutS);
 }
 
+/* Lines the guest kernel prints when it has found its own memory corrupt. */
+static bool crashLine(const char *line) {
+    return strstr(line, "Kernel panic") || strstr(line, "BUG: ") || strstr(line, "Oops") ||
+           strstr(line, "general protection fault");
+}
+
 static void beatLine(Beats *b, int i, const char *line) {
+    if (crashLine(line)) {
+        pthread_mutex_lock(&b->lock);
+        if (!b->crash[0])
+            snprintf(b->crash, sizeof(b->crash), "%s console: %s", i ? "destination" : "source",
+                     line);
+        pthread_mutex_unlock(&b->lock);
+    }
     if (!strstr(line, "hb ")) return;
     double t = nowMonotonic();
     pthread_mutex_lock(&b->lock);
@@ -199,6 +222,7 @@ static void *beatsMain(void *arg) {
                 b->fds[i] = -1;
                 continue;
             }
+            if (b->console[i]) fwrite(buf, 1, (size_t)got, b->console[i]);
             for (ssize_t k = 0; k < got; k++) {
                 if (buf[k] != '\n') {
                     if (b->plen[i] + 1 < sizeof(b->partial[i]))
@@ -220,13 +244,27 @@ static long beatsSeen(Beats *b, int i) {
     return n;
 }
 
-/* After the end, wait for the guest to beat again where it now runs, so the
- * gap across the switch-over is closed. */
-static void waitBeatAfter(Beats *b, int side) {
-    long before = beatsSeen(b, side);
-    double until = nowMonotonic() + 10;
-    while (beatsSeen(b, side) < before + 2 && nowMonotonic() < until)
+/* After the end, wait for the guest to beat twice where it now runs, which
+ * closes the gap across the switch-over (the guest-seen downtime, measured
+ * up to there only), then let it run settleS more: a guest whose memory
+ * arrived corrupt (lost updates) usually oopses within that, which the
+ * console reader catches. */
+static void waitBeatAfter(Beats *b, int side, double settleS) {
+    long before = beatsSeen(b, side), want = before + 2 + (long)(settleS * 100);
+    double until = nowMonotonic() + 10 + settleS * 3;
+    while (beatsSeen(b, side) < want && nowMonotonic() < until) {
+        pthread_mutex_lock(&b->lock);
+        bool crashed = b->crash[0] != '\0';
+        if (b->beatsFrom[side] >= before + 2) b->counting = false;
+        pthread_mutex_unlock(&b->lock);
+        if (crashed) return;
         pauseS(0.01);
+    }
+}
+
+static void closeConsoles(Beats *b) {
+    for (int i = 0; i < 2; i++)
+        if (b->console[i]) fclose(b->console[i]);
 }
 
 static void qemuInit(Qemu *vm, const char *dir, const char *name) {
@@ -235,6 +273,7 @@ static void qemuInit(Qemu *vm, const char *dir, const char *name) {
     snprintf(vm->qmpPath, sizeof(vm->qmpPath), "%s/%s.qmp", dir, name);
     snprintf(vm->serialPath, sizeof(vm->serialPath), "%s/%s.serial", dir, name);
     snprintf(vm->logPath, sizeof(vm->logPath), "%s/%s.log", dir, name);
+    snprintf(vm->consolePath, sizeof(vm->consolePath), "%s/%s.console", dir, name);
 }
 
 static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
@@ -246,10 +285,12 @@ static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
     if (spawnQemu(s, src, NULL) != 0 || qemuAttach(src, 30) != 0) return -1;
     if (waitReady(src->serial, bootS, &m->usedMb, &m->achievedMcr) != 0) return -1;
     if (spawnQemu(s, dst, incoming) != 0 || qemuAttach(dst, 30) != 0) return -1;
-    Beats b = {.fds = {src->serial, dst->serial}};
+    Beats b = {.fds = {src->serial, dst->serial},
+               .console = {fopen(src->consolePath, "w"), fopen(dst->consolePath, "w")}};
     pthread_mutex_init(&b.lock, NULL);
     if (pthread_create(&b.thread, NULL, beatsMain, &b) != 0) {
         pthread_mutex_destroy(&b.lock);
+        closeConsoles(&b);
         return ERR("cannot start the heartbeat reader");
     }
     pthread_mutex_lock(&b.lock);
@@ -258,13 +299,16 @@ static int measure(const BenchSpec *s, Qemu *src, Qemu *dst, BenchMeasure *m) {
     MigExecOptions o = s->exec;
     o.uri = incoming;
     int rc = migExecute(src->qmp, dst->qmp, &o, &m->res);
-    if (rc == 0) waitBeatAfter(&b, m->res.outcome == MIG_COMPLETED ? 1 : 0);
+    if (rc == 0)
+        waitBeatAfter(&b, m->res.outcome == MIG_COMPLETED ? 1 : 0, s->settleS > 0 ? s->settleS : 2);
     pthread_mutex_lock(&b.lock);
     b.stop = true;
     m->guestDowntimeMs = b.maxGapS * 1000;
+    snprintf(m->guestCrash, sizeof(m->guestCrash), "%s", b.crash);
     pthread_mutex_unlock(&b.lock);
     pthread_join(b.thread, NULL);
     pthread_mutex_destroy(&b.lock);
+    closeConsoles(&b);
     return rc;
 }
 
@@ -277,4 +321,35 @@ int benchRun(const BenchSpec *s, BenchMeasure *m) {
     qemuStop(&src);
     qemuStop(&dst);
     return rc;
+}
+
+static const char *const runFiles[] = {"src.log", "dst.log", "src.console", "dst.console"};
+
+int benchKeepLogs(const char *workDir, const char *prefix) {
+    for (size_t i = 0; i < sizeof(runFiles) / sizeof(runFiles[0]); i++) {
+        char from[512], to[512], buf[8192];
+        snprintf(from, sizeof(from), "%s/%s", workDir, runFiles[i]);
+        snprintf(to, sizeof(to), "%s-%s", prefix, runFiles[i]);
+        FILE *in = fopen(from, "rb");
+        if (!in) continue; /* a run that stopped early has no consoles */
+        FILE *out = fopen(to, "wb");
+        if (!out) {
+            fclose(in);
+            return ERR("cannot write %s: %s", to, strerror(errno));
+        }
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+            fwrite(buf, 1, n, out);
+        fclose(in);
+        if (fclose(out) != 0) return ERR("cannot write %s: %s", to, strerror(errno));
+    }
+    return 0;
+}
+
+void benchCleanWork(const char *workDir) {
+    for (size_t i = 0; i < sizeof(runFiles) / sizeof(runFiles[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", workDir, runFiles[i]);
+        unlink(path);
+    }
 }

@@ -17,6 +17,7 @@ typedef struct BenchSpec {
     double wwsMb;        /* appmembench W */
     double mcrMbps;      /* appmembench R */
     double bootTimeoutS; /* for the guest to report ready (default 120) */
+    double settleS;      /* heartbeats to watch after the end for a guest crash (default 2 s) */
     MigExecOptions exec; /* mode, bandwidth, downtime, time limit; uri is set here */
 } BenchSpec;
 
@@ -25,10 +26,19 @@ typedef struct BenchMeasure {
     double usedMb;          /* guest MemTotal - MemFree once loaded, MiB */
     double guestDowntimeMs; /* longest heartbeat gap seen by the host */
     double achievedMcr;     /* appmembench's own dirty rate before the start */
+    char guestCrash[160];   /* a kernel oops or panic seen on a console; empty when none */
 } BenchMeasure;
 
 /* Run one migration. Returns 0 when it was measured (m->res.outcome says
  * how it ended), -1 with an error when the harness could not run it. */
 int benchRun(const BenchSpec *s, BenchMeasure *m);
+
+/* Copy the last run's QEMU logs (stderr) and guest consoles from workDir to
+ * PREFIX-src.log, PREFIX-dst.log, PREFIX-src.console, PREFIX-dst.console,
+ * for a run that failed. Returns 0 or -1 with an error. */
+int benchKeepLogs(const char *workDir, const char *prefix);
+
+/* Remove the last run's logs and consoles from workDir. */
+void benchCleanWork(const char *workDir);
 
 #endif

@@ -65,6 +65,12 @@ static int configure(Qmp *src, Qmp *dst, const MigExecOptions *o) {
     if (o->maxBandwidthMBps > 0)
         json_object_set_new(params, "max-bandwidth",
                             json_integer((json_int_t)(o->maxBandwidthMBps * 1048576.0)));
+    /* max-bandwidth binds pre-copy only: after the switch QEMU pushes the
+     * rest at max-postcopy-bandwidth, unlimited by default, which would
+     * leave the link's cap (and the model's post-copy time) behind. */
+    if (o->maxBandwidthMBps > 0 && o->mode != MIGRATE_PRECOPY)
+        json_object_set_new(params, "max-postcopy-bandwidth",
+                            json_integer((json_int_t)(o->maxBandwidthMBps * 1048576.0)));
     if (o->downtimeMs > 0)
         json_object_set_new(params, "downtime-limit", json_integer((json_int_t)o->downtimeMs));
     if (json_object_size(params) == 0) {
@@ -148,8 +154,18 @@ int migExecute(Qmp *src, Qmp *dst, const MigExecOptions *o, MigResult *r) {
     for (;;) {
         json_t *reply = qmpCommand(src, "query-migrate", NULL);
         if (!reply) return -1;
+        MigProgress before = r->last;
         r->last.elapsedS = nowMonotonic() - t0;
         migProgressParse(reply, &r->last);
+        /* A cancelled or failed migration's last answer has no RAM section:
+         * keep what the one before said was sent (in vain) and in how many
+         * rounds. */
+        if (!json_object_get(reply, "ram") && before.total > 0) {
+            r->last.transferred = before.transferred;
+            r->last.remaining = before.remaining;
+            r->last.total = before.total;
+            r->last.dirtySyncCount = before.dirtySyncCount;
+        }
         if (o->onProgress) o->onProgress(o->progressArg, &r->last);
         if (isEnd(r->last.status)) {
             int rc = finish(src, reply, r);

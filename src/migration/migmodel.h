@@ -14,6 +14,17 @@
 
 #include "cloud.h"
 
+/* Terms fitted to a test bed from measured migrations (`geyser migbench
+ * --calibrate`, docs/migration.md "Calibration"). migCalibDefaults() makes
+ * them vanish: an ideal link that sends exactly the used memory at the
+ * bandwidth cap, with nothing else to do. */
+typedef struct MigCalib {
+    double setupS;         /* fixed cost per migration: connect, setup, final sync, s */
+    double linkEfficiency; /* achieved page rate / bandwidth cap, in (0, 2] */
+    double scanMbps;       /* QEMU's scan of memory it does not send (zero pages), MiB/s; 0: free */
+    double extraMb;        /* non-zero memory beyond usedMb: kernel, firmware, freed pages, MiB */
+} MigCalib;
+
 typedef struct MigInput {
     double memMb;          /* configured guest memory */
     double usedMb;         /* memory in use: what round 0 must send (<= memMb) */
@@ -26,6 +37,7 @@ typedef struct MigInput {
     double deviceMb;       /* device state sent while paused, every mode */
     int hybridRounds;      /* hybrid: pre-copy rounds before switching */
     double faultLatencyMs; /* post-copy: stall per page fetched on demand */
+    MigCalib cal;          /* test-bed terms; migCalibDefaults() in migInputDefaults() */
 } MigInput;
 
 typedef struct MigPrediction {
@@ -42,6 +54,18 @@ typedef struct MigPrediction {
  * device state, 2 hybrid rounds, 0.1 ms per remote page fault. The caller
  * sets the VM and link fields. */
 MigInput migInputDefaults(void);
+
+/* The neutral calibration: setupS 0, linkEfficiency 1, scanMbps 0, extraMb 0. */
+MigCalib migCalibDefaults(void);
+
+/* Read a calibration file: "key value" lines (setup_s, link_efficiency,
+ * scan_mibps, extra_mib), '#' comments; keys it lacks keep their defaults.
+ * Returns 0, or -1 with an error naming the file and line. */
+int migCalibLoad(const char *path, MigCalib *c);
+
+/* Write c to path in the format migCalibLoad() reads, after a comment line
+ * (may be NULL). Returns 0 or -1 with an error. */
+int migCalibSave(const char *path, const MigCalib *c, const char *comment);
 
 /* Mbit/s (10^6 bits) to MiB/s. */
 double migBandwidthFromMbit(double mbit);

@@ -20,6 +20,15 @@ expect_json "$TMP/hot.json" '.converged == false and .downtime_ms == 0' "hot pre
 expect_json "$TMP/auto.json" '.mode == "hybrid" and .converged' "auto picks hybrid"
 "$GEYSER" migration predict "${hot[@]}" --mode precopy | grep -q "converged      no" && pass || fail "table says not converged"
 
+# Calibrated (tests/test_migmodel.c testCalibratedHybridAndPostcopy): 0.5 s
+# set-up, half the link, zero pages scanned at 256 MiB/s, 64 MiB extra.
+printf 'setup_s 0.5\nlink_efficiency 0.5\nscan_mibps 256\nextra_mib 64\n' >"$TMP/cal.conf"
+"$GEYSER" migration predict "${case_a[@]}" --mode hybrid --calibration "$TMP/cal.conf" --json >"$TMP/cal.json" && pass || fail "calibrated predict runs"
+expect_json "$TMP/cal.json" '(.time_s - 25.25 | fabs) < 1e-6 and .bytes == 1409286144' "calibrated hybrid time and bytes"
+printf 'link_efficiency 7\n' >"$TMP/bad.conf"
+expect_fail 2 "bad.conf:1: link_efficiency must be a number from 0.01 to 2" "bad calibration" -- migration predict "${case_a[@]}" --mode hybrid --calibration "$TMP/bad.conf"
+expect_fail 2 "cannot read calibration $TMP/none.conf" "missing calibration" -- migration predict "${case_a[@]}" --mode hybrid --calibration "$TMP/none.conf"
+
 expect_fail 2 "--mode is required" "missing mode" -- migration predict --mem 1 --used 1 --wws 1 --mcr 1 --bandwidth 1
 expect_fail 2 "--mem is required" "missing mem" -- migration predict --used 1 --wws 1 --mcr 1 --bandwidth 1 --mode precopy
 expect_fail 2 "--mcr: 'fast' is not a number" "bad number" -- migration predict "${hot[@]}" --mcr fast --mode precopy
