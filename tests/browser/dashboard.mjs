@@ -57,6 +57,17 @@ try {
   await page.waitForFunction(n => document.querySelectorAll("#grid .cell").length === n, hosts, { timeout: 30000 });
   check(await page.locator("#grid .cell").count() === hosts, `grid: ${hosts} cells`);
   check(await page.locator("#grid .cell.off").count() > 0, "grid: some hosts are off (consolidated)");
+  // The day of every host (hosts-series?format=u16) painted as a heat map.
+  await page.waitForFunction(n => window.geyser.heatmap && window.geyser.heatmap.hosts === n, hosts, { timeout: 30000 })
+    .catch(() => {});
+  const heat = await page.evaluate(() => {
+    const c = document.getElementById("heat"), px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < px.length; i += 4) painted += px[i] > 0;
+    return { hm: window.geyser.heatmap, w: c.width, h: c.height, painted };
+  });
+  check(heat.hm && heat.h === hosts && heat.w > 10 && heat.painted > hosts * 10,
+    `hosts: heat map of the day, ${heat.h} rows x ${heat.w} minutes, ${heat.painted} pixels painted`);
   await page.screenshot({ path: join(shots, "hosts.png"), fullPage: true });
 
   // A host that holds VMs: the first cell that is on.
