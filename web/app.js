@@ -396,7 +396,7 @@ async function energyPage(gen) {
     $view.innerHTML = `<h1>Energy supply <span class="muted" style="font-weight:400">last 12 h and the next 12 h (shaded: forecast)</span></h1>
       <div class="cards" id="energy-cards"></div>
       <div class="panel"><h2>Power of the cloud, renewable supply, deferrable jobs and caps</h2><div id="c-supply" class="chart"></div></div>
-      <div class="panel"><h2>Electricity price and grid carbon intensity</h2><div id="c-market" class="chart"></div></div>
+      <div class="panel"><h2>Electricity price and grid carbon intensity <span class="muted" style="font-weight:400" id="market-note"></span></h2><div id="c-market" class="chart"></div></div>
       <div class="two"><div class="panel"><h2>Deferrable jobs <span class="muted" style="font-weight:400" id="jobs-objective"></span></h2><table><thead><tr><th>job</th><th>window</th><th>runs</th><th>planned start</th><th>state</th></tr></thead><tbody id="jobs"></tbody></table></div>
       <div class="panel"><h2>Demand-response caps</h2><table><thead><tr><th>window</th><th>cap</th><th>from</th><th>state</th><th>max draw</th></tr></thead><tbody id="caps"></tbody></table></div></div>`;
     const shade = forecastShade(() => window.geyser.energyNow);
@@ -436,6 +436,8 @@ async function energyPage(gen) {
     card("Draw", fmt(caps.draw_kw, 1) + " kW", `jobs ${fmt(caps.jobs_kw, 1)} kW`) +
     card("Cap", active ? fmt(active.cap_kw, 0) + " kW" : "none", active ? (active.met ? "met" : "not met yet") + ` · until ${clock(active.end_s)}` : `${caps.caps.length} in all`, active && !active.met ? "error" : active ? "good" : "") +
     card("Jobs", `${running} <span class="muted" style="font-size:15px">running</span>`, `${waiting} waiting · ${jobs.jobs.length - running - waiting} done`);
+  document.getElementById("market-note").textContent = pt.length || ct.length || rt.length ? ""
+    : "no signal file: start geyser serve with --signals DIR (price.csv, carbon.csv, renewable.csv)";
   document.getElementById("jobs-objective").textContent = jobs.jobs.length ? `planned for ${jobs.objective}` : "";
   document.getElementById("jobs").innerHTML = jobs.jobs.length ? jobs.jobs.map(j => `<tr><td>${esc(j.name)}</td>
     <td>${clock(j.release_s)} → ${clock(j.deadline_s)}</td><td>${fmt(j.duration_s / 3600, 1)} h · ${fmt(j.power_kw, 1)} kW</td>
