@@ -61,6 +61,18 @@ curl -sf "$U/api/v1/hosts-series?from=now-3600&step=60" >"$TMP/all.json" || fail
 expect_json "$TMP/all.json" '. as $r | ($r.hosts | length) == 800 and ($r.t | length) > 10 and all($r.hosts[]; (.power_w | length) == ($r.t | length) and (.cpu_utilization | length) == ($r.t | length))' "hosts-series: every host, aligned"
 expect_code GET "$U/api/v1/hosts-series?step=-1" 400 "hosts-series: bad step"
 expect_code GET "$U/api/v1/hosts-series?format=xml" 400 "hosts-series: unknown format"
+# Large answers go gzipped to clients that accept it, and decode to the same
+# document; "gzip;q=0" refuses it; small answers are sent as they are. (The
+# range ends in the past so that both answers hold the same finished buckets.)
+range=$(jq -r '"from=\(.from)&to=\(.to - 3 * .step)&step=\(.step)"' "$TMP/all.json")
+curl -sf "$U/api/v1/hosts-series?$range" -o "$TMP/plain.json" || fail "hosts-series again"
+curl -sf -D "$TMP/gz.h" -H 'Accept-Encoding: br, gzip' "$U/api/v1/hosts-series?$range" -o "$TMP/all.gz" || fail "hosts-series gzip"
+grep -qi '^content-encoding: gzip' "$TMP/gz.h" && [ "$(stat -c %s "$TMP/all.gz")" -lt "$(stat -c %s "$TMP/plain.json")" ] &&
+  gzip -dc "$TMP/all.gz" | cmp -s - "$TMP/plain.json" && pass || fail "gzip answer decodes to the plain one: $(cat "$TMP/gz.h")"
+curl -sf -D "$TMP/q0.h" -H 'Accept-Encoding: gzip;q=0' "$U/api/v1/hosts-series?$range" -o /dev/null || fail "hosts-series q=0"
+grep -qi '^content-encoding' "$TMP/q0.h" && fail "gzip;q=0 still compressed" || pass
+curl -sf -D "$TMP/small.h" -H 'Accept-Encoding: gzip' "$U/api/v1/status" -o /dev/null || fail "status"
+grep -qi '^content-encoding' "$TMP/small.h" && fail "small answer compressed" || pass
 # The 16-bit binary form of the same range decodes to the JSON's values
 # (within the quantization step; the last bucket may still be filling).
 range=$(jq -r '"from=\(.from)&to=\(.to)&step=\(.step)"' "$TMP/all.json")
