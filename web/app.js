@@ -391,7 +391,9 @@ async function energyPage(gen) {
     return kw;
   });
   const capKw = x.map(tt => { const c = caps.caps.find(c => tt >= c.start_s && tt < c.end_s); return c ? c.cap_kw : null; });
-  window.geyser.energy = { x, power, price, carbon, renewable: ren, jobs: jobsKw, cap: capKw, now };
+  /* What a cap limits: the hosts and the running jobs together (measured part only). */
+  const site = power.map((p, i) => p == null || jobsKw[i] === 0 ? null : p + jobsKw[i]);
+  window.geyser.energy = { x, power, price, carbon, renewable: ren, jobs: jobsKw, cap: capKw, site, now };
   if (!document.getElementById("c-supply")) {
     $view.innerHTML = `<h1>Energy supply <span class="muted" style="font-weight:400">last 12 h and the next 12 h (shaded: forecast)</span></h1>
       <div class="cards" id="energy-cards"></div>
@@ -412,10 +414,11 @@ async function energyPage(gen) {
       series: [tseries, kw("cloud power", "#2f6fdb", { fill: "rgba(47,111,219,.08)" }),
         kw("renewable supply", "#1f9d6b", { paths: stepped, fill: "rgba(31,157,107,.10)" }),
         kw("deferrable jobs", "#8a5cd1", { paths: stepped, width: 1.5 }),
-        kw("cap", "#c8423b", { paths: stepped, dash: [6, 4], width: 2 })],
+        kw("cap", "#c8423b", { paths: stepped, dash: [6, 4], width: 2 }),
+        kw("site draw (cloud + jobs)", "#2f6fdb", { dash: [2, 3], width: 1.5 })],
       axes: [hours, axis("kW", 3, v => fmt(v, 0)), axis("kW", 1, v => fmt(v, 0))],
       scales: { x: { time: false }, y: { range: (u, mn, mx) => [0, Math.max(1, mx * 1.1)] } },
-    }, [x, power, ren, jobsKw, capKw]);
+    }, [x, power, ren, jobsKw, capKw, site]);
     plot(document.getElementById("c-market"), {
       height: 220, plugins: [shade], cursor: { sync },
       series: [tseries,
@@ -425,7 +428,7 @@ async function energyPage(gen) {
       scales: { x: { time: false }, eur: { range: (u, mn, mx) => [Math.min(0, mn), Math.max(1, mx * 1.1)] }, co2: { range: (u, mn, mx) => [0, Math.max(1, mx * 1.1)] } },
     }, [x, price, carbon]);
   } else {
-    setData(charts[0], [x, power, ren, jobsKw, capKw]);
+    setData(charts[0], [x, power, ren, jobsKw, capKw, site]);
     setData(charts[1], [x, price, carbon]);
   }
   const active = caps.caps.find(c => c.active);
