@@ -1,6 +1,7 @@
 // dashboard.mjs - time the dashboard in chromium (playwright-core): the host
 // grid of the whole cloud, one day of one-minute data for every host fetched
-// by the page, and a host page drawing a day of one-minute data.
+// by the page (JSON, then 16-bit binary), the hosts page with that day drawn
+// as a heat map, and a host page drawing a day of one-minute data.
 // Usage: node bench/dashboard.mjs URL HOSTS
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +48,36 @@ try {
     bulk.push(Math.round(info.ms));
   }
   console.log(`one day of one-minute data for ${info.hosts} hosts (/api/v1/hosts-series: ${info.points} power points in all, ${(info.bytes / 1e6).toFixed(1)} MB): ${median(bulk)} ms (median of 3; ${bulk.join(", ")})`);
+
+  // 2b. The same day as 16-bit binary (format=u16), read in place by the
+  //     page's own decoder: every value visited once (median of 5).
+  const bin = [];
+  for (let i = 0; i < 5; i++) {
+    info = await page.evaluate(async () => {
+      const t0 = performance.now();
+      const s = await window.geyser.hostsSeriesU16("from=now-86400&step=60");
+      let points = 0;
+      for (let h = 0; h < s.hosts.length; h++) {
+        const p = s.power(h);
+        for (let k = 0; k < p.length; k++) points += p[k] !== 65535;
+      }
+      return { ms: performance.now() - t0, points, hosts: s.hosts.length };
+    });
+    bin.push(Math.round(info.ms));
+  }
+  console.log(`the same day as 16-bit binary (format=u16, ${info.points} power points with data): ${median(bin)} ms (median of 5; ${bin.join(", ")})`);
+
+  // 2c. The hosts page with the day of every host drawn: navigation start
+  //     to the grid coloured and the day's heat map painted (median of 5).
+  const heat = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto("about:blank");
+    const t0 = Date.now();
+    await page.goto(url + "/#/hosts");
+    await page.waitForFunction(n => window.geyser && window.geyser.heatmap && window.geyser.heatmap.hosts === n && document.querySelectorAll("#grid .cell").length === n, hosts, { polling: "raf", timeout: 60000 });
+    heat.push(Date.now() - t0);
+  }
+  console.log(`hosts page with a day of every host drawn (grid + heat map of ${hosts} x 1441): ${median(heat)} ms (median of 5; ${heat.join(", ")})`);
 
   // 3. A host page with a day of one-minute data drawn.
   const name = await page.evaluate(async () => (await (await fetch("/api/v1/hosts")).json()).hosts[0].name);

@@ -11,6 +11,7 @@ packages=(
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   busybox-static linux-image-amd64 cpio iproute2 # real libvirt hosts and guests in tests
   libcurl4-openssl-dev libyaml-dev               # OpenStack and Redfish (HTTP), clouds.yaml
+  zlib1g-dev                                     # gzip for large API answers
   curl prometheus                                # tests scrape the daemon for real
   libinih-dev                                    # meter configuration (INI)
   libfreeipmi-dev                                # IPMI meters

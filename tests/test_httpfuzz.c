@@ -41,6 +41,18 @@ static int onEcho(void *arg, const HttpRequest *req, HttpResponse *resp) {
     return 0;
 }
 
+/* An answer over the gzip threshold (http.c), so that Accept-Encoding
+ * headers below reach the compression path. */
+static int onBig(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    (void)arg, (void)req;
+    handled++;
+    bufAppend(&resp->body, "{\"x\": [", 7);
+    for (int i = 0; i < 6000; i++)
+        bufPrintf(&resp->body, "%s%d", i ? "," : "", i * 7);
+    bufAppend(&resp->body, "]}\n", 3);
+    return 0;
+}
+
 static int onChange(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)arg, (void)req;
     handled++;
@@ -109,7 +121,11 @@ static const char *methods[] = {"GET",     "POST",    "PUT",   "DELETE",
 static const char *paths[] = {
     "/echo", "/echo/",     "/pre/",  "/pre/a/b", "/change",       "/",          "/../../etc/passwd",
     "/%00",  "/echo%2F..", "//echo", "*",        "http://x/echo", "/echo#frag", "/\xff\xfe",
-    ""};
+    "",      "/big",       "/big",   "/big"};
+static const char *encodings[] = {
+    "gzip",      "gzip;q=0",   "gzip; q=0.000", "gzip;q=",  "GZIP, br", "br, gzip",
+    ", , ,gzip", "gzipx",      "gzip;q=0.5,x",  "identity", "*",        ";q=0",
+    "gzip;",     "gzip ; q=0", "gzip;q=0.",     ""};
 
 static void buildRequest(Buf *b, int k) {
     const char *m = methods[rnd() % (sizeof(methods) / sizeof(*methods))];
@@ -135,6 +151,9 @@ static void buildRequest(Buf *b, int k) {
     }
     bufPrintf(b, " HTTP/1.%d\r\nHost: x\r\nConnection: close\r\n", (int)(rnd() % 2));
     if (rnd() % 4 == 0) bufPrintf(b, "Authorization: Bearer %s\r\n", rnd() % 2 ? TOKEN : "wrong");
+    if (rnd() % 2 == 0)
+        bufPrintf(b, "Accept-Encoding: %s\r\n",
+                  encodings[rnd() % (sizeof(encodings) / sizeof(*encodings))]);
     if (rnd() % 5 == 0) bufPrintf(b, "Content-Length: %d\r\n", (int)(rnd() % 100000) - 10);
     if (rnd() % 9 == 0) bufPrintf(b, "Transfer-Encoding: chunked\r\n");
     if (rnd() % 7 == 0) { /* a huge header */
@@ -195,8 +214,18 @@ static void *checks(void *arg) {
         "POST /change HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN
         "\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
     };
-    for (size_t i = 0; i < sizeof(reqs) / sizeof(*reqs); i++)
+    size_t n = sizeof(reqs) / sizeof(*reqs);
+    for (size_t i = 0; i < n; i++)
         st[i] = exchange(reqs[i], strlen(reqs[i]), out, sizeof(out), 10);
+    /* A large answer: gzipped when accepted, plain when refused (q=0). */
+    const char *gz = "GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip\r\n"
+                     "Connection: close\r\n\r\n";
+    const char *q0 = "GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0\r\n"
+                     "Connection: close\r\n\r\n";
+    st[n] = exchange(gz, strlen(gz), out, sizeof(out), 10) == 200 &&
+            strstr(out, "Content-Encoding: gzip") != NULL;
+    st[n + 1] = exchange(q0, strlen(q0), out, sizeof(out), 10) == 200 &&
+                strstr(out, "Content-Encoding") == NULL && strstr(out, "41993") != NULL;
     atomic_store(&clientDone, 1);
     return NULL;
 }
@@ -229,6 +258,7 @@ static void testFuzz(void) {
     CHECK(httpRoute(s, "GET", "/echo", onEcho, NULL) == 0);
     CHECK(httpRoute(s, "GET", "/pre/*", onEcho, NULL) == 0);
     CHECK(httpRoute(s, "POST", "/change", onChange, NULL) == 0);
+    CHECK(httpRoute(s, "GET", "/big", onBig, NULL) == 0);
 
     runLoopWith(l, client, NULL);
     fprintf(stderr, "fuzz: %d answered (%d JSON errors), %d closed, %d malformed, %d handled\n",
@@ -238,7 +268,7 @@ static void testFuzz(void) {
     CHECK(atomic_load(&answered) > 0);
     CHECK(atomic_load(&jsonErrors) > 0);
 
-    int st[9] = {0};
+    int st[11] = {0};
     runLoopWith(l, checks, st);
     CHECK(st[0] == 200); /* still serving */
     CHECK(st[1] == 401); /* no token */
@@ -249,6 +279,8 @@ static void testFuzz(void) {
     CHECK(st[6] == 404);
     CHECK(st[7] == 400); /* too many arguments */
     CHECK(st[8] == 413); /* bodies are refused */
+    CHECK(st[9] == 1);   /* gzipped */
+    CHECK(st[10] == 1);  /* plain: q=0 refuses gzip */
     httpStop(s);
     loopFree(l);
 }

@@ -107,8 +107,11 @@ async function hostsPage(gen) {
   if (!grid) {
     $view.innerHTML = `<h1>Hosts</h1><div class="panel">
       <div class="legend"><span><i class="ramp"></i>on: CPU utilization 0 → 80 % (green), above 80 % (amber), saturated (red)</span><span><i style="background:var(--transit)"></i>booting / shutting down</span><span><i style="background:var(--off)"></i>off</span><span id="grid-summary"></span></div>
-      <div id="grid" class="grid"></div></div>`;
+      <div id="grid" class="grid"></div></div>
+      <div class="panel"><h2>Every host, last 24 h <span class="muted" style="font-weight:400" id="heat-range"></span></h2>
+      <div class="legend"><span>one row per host, one column per minute, coloured as the grid</span></div><canvas id="heat" class="heat"></canvas></div>`;
     grid = document.getElementById("grid");
+    heatAt = 0;
     grid.innerHTML = h.hosts.map(x => `<a class="cell" href="#/host/${encodeURIComponent(x.name)}" data-host="${esc(x.name)}"></a>`).join("");
   }
   const cells = grid.children;
@@ -122,6 +125,71 @@ async function hostsPage(gen) {
     on += x.state === "on"; power += x.power_w;
   });
   document.getElementById("grid-summary").textContent = `${h.hosts.length} hosts · ${on} on · ${fmt(power / 1000, 1)} kW`;
+  /* The grid first (the page is usable), then the day (once a minute). */
+  hostsHeatmap(gen).catch(e => { document.getElementById("heat-range").textContent = e.message; });
+}
+
+/* ---------- a day of every host (the hosts page) ----------
+ * /api/v1/hosts-series?format=u16: 16-bit values read in place through
+ * typed-array views (a day of one-minute data for 1000 hosts is 5.8 MB;
+ * as JSON it is 10.7 MB that the browser must receive, decode and parse). */
+async function hostsSeriesU16(query) {
+  const r = await fetch(`/api/v1/hosts-series?${query}&format=u16`);
+  if (!r.ok) throw new Error((await r.json()).error || r.statusText);
+  const buf = await r.arrayBuffer();
+  const dv = new DataView(buf);
+  if (dv.getUint32(0, true) !== 0x31534847) throw new Error("hosts-series: not a GHS1 answer"); /* "GHS1" */
+  const hl = dv.getUint32(4, true);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hl)));
+  const all = new Uint16Array(buf, 8 + hl, head.hosts.length * 2 * head.n);
+  const n = head.n;
+  /* Raw quantized views per host; watts = power_min + q * power_scale,
+   * utilization = q / 65534, 65535 = no data. */
+  head.power = h => all.subarray(h * 2 * n, h * 2 * n + n);
+  head.util = h => all.subarray(h * 2 * n + n, h * 2 * n + 2 * n);
+  return head;
+}
+window.geyser.hostsSeriesU16 = hostsSeriesU16; /* for bench/dashboard.mjs */
+/* Colour by utilization as in the grid, grey where the host is off. */
+const heatLut = (() => {
+  const lut = new Uint32Array(257), el = document.createElement("canvas").getContext("2d");
+  for (let i = 0; i <= 256; i++) {
+    el.fillStyle = i === 256 ? "#c9ced6" : utilColour(i / 255);
+    el.fillRect(0, 0, 1, 1);
+    const [r, g, b] = el.getImageData(0, 0, 1, 1).data;
+    lut[i] = (255 << 24) | (b << 16) | (g << 8) | r; /* RGBA little-endian */
+  }
+  return lut;
+})();
+/* One pixel per host and sample: the canvas is scaled by CSS. */
+function drawHeatmap(canvas, s) {
+  const rows = s.hosts.length, cols = s.n;
+  canvas.width = Math.max(1, cols); canvas.height = Math.max(1, rows);
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(canvas.width, canvas.height);
+  const px = new Uint32Array(img.data.buffer);
+  for (let h = 0; h < rows; h++) {
+    const p = s.power(h), u = s.util(h), row = h * cols;
+    for (let k = 0; k < cols; k++) {
+      if (p[k] === 65535) continue; /* transparent: no data */
+      /* Off (standby draw) or mostly off over the minute: under half the idle power. */
+      const off = s.power_min[h] + p[k] * s.power_scale[h] < s.idle_w[h] / 2;
+      px[row + k] = heatLut[off ? 256 : (u[k] >> 8)];
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
+const HEAT_REFRESH_MS = 60000;
+let heatAt = 0;
+async function hostsHeatmap(gen) {
+  const box = document.getElementById("heat");
+  if (!box || Date.now() - heatAt < HEAT_REFRESH_MS) return;
+  heatAt = Date.now();
+  const t0 = performance.now();
+  const s = await hostsSeriesU16("from=now-86400&step=60");
+  if (gen !== generation) return;
+  drawHeatmap(box, s);
+  document.getElementById("heat-range").textContent = s.n ? `${clock(s.t[0])} → ${clock(s.t[s.n - 1])}, ${s.hosts.length} hosts × ${s.n} samples` : "no data yet";
+  window.geyser.heatmap = { hosts: s.hosts.length, n: s.n, ms: performance.now() - t0 };
 }
 
 /* ---------- one host ---------- */
@@ -244,6 +312,147 @@ async function modelsPage(gen) {
   });
 }
 
+/* ---------- energy supply ---------- */
+/* Price, carbon intensity and renewable supply on the cloud's time axis:
+ * the last 12 h as measured (the cloud's power from the history, the
+ * signals in force) and the next 12 h as forecast (the signal files and the
+ * job queue's plan), shaded. Two charts share the axis and the cursor. */
+const ENERGY_BACK = 43200, ENERGY_AHEAD = 43200, ENERGY_STEP = 300;
+/* The value in force at t of an hourly table (a value holds until the next). */
+function stepAt(ts, vs, t) {
+  if (!ts || !vs || !ts.length) return null;
+  let lo = 0, hi = ts.length - 1;
+  if (t < ts[0]) return null;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ts[mid] <= t) lo = mid; else hi = mid - 1; }
+  return vs[lo] == null ? null : vs[lo];
+}
+/* Shade the forecast part (after now) and mark now. */
+function forecastShade(getNow) {
+  return { hooks: { draw: [u => {
+    const now = getNow(), ctx = u.ctx, { left, top, width, height } = u.bbox;
+    const x = u.valToPos(now, "x", true);
+    if (!(x >= left && x <= left + width)) return;
+    ctx.save();
+    ctx.fillStyle = "rgba(107,115,128,.07)";
+    ctx.fillRect(x, top, left + width - x, height);
+    ctx.strokeStyle = "rgba(29,36,48,.55)"; ctx.lineWidth = devicePixelRatio; ctx.setLineDash([3, 3]);
+    ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
+    ctx.fillStyle = "#6b7380"; ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    ctx.fillText("now", x + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+    ctx.fillText("forecast →", x + 4 * devicePixelRatio, top + 26 * devicePixelRatio);
+    ctx.restore();
+  }] } };
+}
+/* The merged hourly table: the day before now, then the forecast. */
+function signalTable(sig, kind) {
+  const r = sig.recent || {}, f = sig.forecast || {};
+  const t = [], v = [];
+  for (const tab of [r, f]) {
+    if (!tab[kind]) continue;
+    tab.time_s.forEach((x, i) => { if (!t.length || x > t[t.length - 1]) { t.push(x); v.push(tab[kind][i]); } });
+  }
+  return [t, v];
+}
+function signalCard(label, unit, s, digits) {
+  if (!s) return card(label, "–", "no signal");
+  const stale = s.stale ? ` · <span class="tag stale">stale live value ${fmt(s.live_value, digits)}</span>` : "";
+  const err = s.last_error ? ` · <span class="tag refused" title="${esc(s.last_error)}">last update refused</span>` : "";
+  const src = s.source === "live" ? `live, at ${clock(s.live_at_s)}` : s.source === "file" ? "forecast file" : "no data";
+  return card(label, s.value == null ? "–" : `${fmt(s.value, digits)} <span class="muted" style="font-size:15px">${unit}</span>`, `${src}${stale}${err}`);
+}
+function capState(c) {
+  if (c.met) return `<span class="tag done">met</span> <span class="muted">after ${fmt(c.met_after_s / 60, 0)} min</span>`;
+  if (c.active) return `<span class="tag refused">not met yet</span>`;
+  return c.start_s > window.geyser.energyNow ? `<span class="tag planned">upcoming</span>` : `<span class="tag refused">missed</span>`;
+}
+async function energyPage(gen) {
+  const [sig, jobs, caps, series] = await Promise.all([api("/api/v1/signals"), api("/api/v1/jobs"), api("/api/v1/caps"),
+    api(`/api/v1/series?from=now-${ENERGY_BACK}&step=${ENERGY_STEP}`)]);
+  if (gen !== generation) return;
+  const now = sig.time_s;
+  window.geyser.energyNow = now;
+  /* One grid for both charts: the history's points, then every 5 minutes
+   * up to the forecast's end. */
+  const x = series.t.slice();
+  let t = x.length ? x[x.length - 1] + ENERGY_STEP : Math.ceil(now / ENERGY_STEP) * ENERGY_STEP;
+  for (; t <= now + ENERGY_AHEAD; t += ENERGY_STEP) x.push(t);
+  const power = x.map((_, i) => i < series.power_w.length && series.power_w[i] != null ? series.power_w[i] / 1000 : null);
+  const [pt, pv] = signalTable(sig, "price"), [ct, cv] = signalTable(sig, "carbon"), [rt, rv] = signalTable(sig, "renewable");
+  /* Before the cloud's clock starts there is nothing in force. */
+  const inForce = (ts, vs, tt) => tt < 0 ? null : stepAt(ts, vs, tt);
+  const price = x.map(tt => inForce(pt, pv, tt)), carbon = x.map(tt => inForce(ct, cv, tt)), ren = x.map(tt => inForce(rt, rv, tt));
+  /* The jobs' draw: running or done jobs where they ran, waiting ones where planned. */
+  const jobsKw = x.map(tt => {
+    let kw = 0;
+    for (const j of jobs.jobs) {
+      const s0 = j.started_s != null ? j.started_s : j.planned_start_s;
+      if (tt >= s0 && tt < s0 + j.duration_s) kw += j.power_kw;
+    }
+    return kw;
+  });
+  const capKw = x.map(tt => { const c = caps.caps.find(c => tt >= c.start_s && tt < c.end_s); return c ? c.cap_kw : null; });
+  /* What a cap limits: the hosts and the running jobs together (measured part only). */
+  const site = power.map((p, i) => p == null || jobsKw[i] === 0 ? null : p + jobsKw[i]);
+  window.geyser.energy = { x, power, price, carbon, renewable: ren, jobs: jobsKw, cap: capKw, site, now };
+  if (!document.getElementById("c-supply")) {
+    $view.innerHTML = `<h1>Energy supply <span class="muted" style="font-weight:400">last 12 h and the next 12 h (shaded: forecast)</span></h1>
+      <div class="cards" id="energy-cards"></div>
+      <div class="panel"><h2>Power of the cloud, renewable supply, deferrable jobs and caps</h2><div id="c-supply" class="chart"></div></div>
+      <div class="panel"><h2>Electricity price and grid carbon intensity <span class="muted" style="font-weight:400" id="market-note"></span></h2><div id="c-market" class="chart"></div></div>
+      <div class="two"><div class="panel"><h2>Deferrable jobs <span class="muted" style="font-weight:400" id="jobs-objective"></span></h2><table><thead><tr><th>job</th><th>window</th><th>runs</th><th>planned start</th><th>state</th></tr></thead><tbody id="jobs"></tbody></table></div>
+      <div class="panel"><h2>Demand-response caps</h2><table><thead><tr><th>window</th><th>cap</th><th>from</th><th>state</th><th>max draw</th></tr></thead><tbody id="caps"></tbody></table></div></div>`;
+    const shade = forecastShade(() => window.geyser.energyNow);
+    const sync = { key: "energy" };
+    const tseries = { label: "time", value: (u, v) => v == null ? "" : clock(v) };
+    const kw = (label, stroke, extra) => Object.assign({ label, stroke, width: 2, points: { show: false }, value: (u, v) => v == null ? "–" : fmt(v, 1) + " kW" }, extra);
+    const stepped = uPlot.paths.stepped({ align: 1 });
+    /* Whole hours on the shared axis; both charts get a right axis so that
+     * their plots are the same width and the times line up. */
+    const hours = Object.assign({}, axisTime, { incrs: [3600, 7200, 10800, 21600, 43200, 86400] });
+    plot(document.getElementById("c-supply"), {
+      plugins: [shade], cursor: { sync },
+      series: [tseries, kw("cloud power", "#2f6fdb", { fill: "rgba(47,111,219,.08)" }),
+        kw("renewable supply", "#1f9d6b", { paths: stepped, fill: "rgba(31,157,107,.10)" }),
+        kw("deferrable jobs", "#8a5cd1", { paths: stepped, width: 1.5 }),
+        kw("cap", "#c8423b", { paths: stepped, dash: [6, 4], width: 2 }),
+        kw("site draw (cloud + jobs)", "#2f6fdb", { dash: [2, 3], width: 1.5 })],
+      axes: [hours, axis("kW", 3, v => fmt(v, 0)), axis("kW", 1, v => fmt(v, 0))],
+      scales: { x: { time: false }, y: { range: (u, mn, mx) => [0, Math.max(1, mx * 1.1)] } },
+    }, [x, power, ren, jobsKw, capKw, site]);
+    plot(document.getElementById("c-market"), {
+      height: 220, plugins: [shade], cursor: { sync },
+      series: [tseries,
+        { label: "price", stroke: "#d98b1a", width: 2, scale: "eur", paths: stepped, points: { show: false }, value: (u, v) => v == null ? "–" : fmt(v, 1) + " EUR/MWh" },
+        { label: "carbon intensity", stroke: "#6b7380", width: 2, scale: "co2", paths: stepped, points: { show: false }, value: (u, v) => v == null ? "–" : fmt(v, 0) + " g/kWh" }],
+      axes: [hours, Object.assign(axis("EUR/MWh", 3, v => fmt(v, 0)), { scale: "eur" }), Object.assign(axis("gCO₂/kWh", 1, v => fmt(v, 0)), { scale: "co2" })],
+      scales: { x: { time: false }, eur: { range: (u, mn, mx) => [Math.min(0, mn), Math.max(1, mx * 1.1)] }, co2: { range: (u, mn, mx) => [0, Math.max(1, mx * 1.1)] } },
+    }, [x, price, carbon]);
+  } else {
+    setData(charts[0], [x, power, ren, jobsKw, capKw, site]);
+    setData(charts[1], [x, price, carbon]);
+  }
+  const active = caps.caps.find(c => c.active);
+  const running = jobs.jobs.filter(j => j.state === "running").length, waiting = jobs.jobs.filter(j => j.state === "waiting").length;
+  document.getElementById("energy-cards").innerHTML =
+    signalCard("Price", "EUR/MWh", sig.signals.price, 1) + signalCard("Carbon intensity", "g/kWh", sig.signals.carbon, 0) +
+    signalCard("Renewable supply", "kW", sig.signals.renewable, 1) +
+    card("Draw", fmt(caps.draw_kw, 1) + " kW", `jobs ${fmt(caps.jobs_kw, 1)} kW`) +
+    card("Cap", active ? fmt(active.cap_kw, 0) + " kW" : "none", active ? (active.met ? "met" : "not met yet") + ` · until ${clock(active.end_s)}` : `${caps.caps.length} in all`, active && !active.met ? "error" : active ? "good" : "") +
+    card("Jobs", `${running} <span class="muted" style="font-size:15px">running</span>`, `${waiting} waiting · ${jobs.jobs.length - running - waiting} done`);
+  document.getElementById("market-note").textContent = pt.length || ct.length || rt.length ? ""
+    : "no signal file: start geyser serve with --signals DIR (price.csv, carbon.csv, renewable.csv)";
+  document.getElementById("jobs-objective").textContent = jobs.jobs.length ? `planned for ${jobs.objective}` : "";
+  document.getElementById("jobs").innerHTML = jobs.jobs.length ? jobs.jobs.map(j => `<tr><td>${esc(j.name)}</td>
+    <td>${clock(j.release_s)} → ${clock(j.deadline_s)}</td><td>${fmt(j.duration_s / 3600, 1)} h · ${fmt(j.power_kw, 1)} kW</td>
+    <td>${clock(j.planned_start_s)}${j.started_s != null && j.started_s !== j.planned_start_s ? ` <span class="muted">(started ${clock(j.started_s)})</span>` : ""}</td>
+    <td><span class="tag ${j.state === "done" ? "done" : j.state === "running" ? "power_on" : "planned"}">${esc(j.state)}</span>${j.deferred_by_cap ? ' <span class="tag refused">held by a cap</span>' : ""}</td></tr>`).join("")
+    : `<tr><td colspan="5" class="muted">No deferrable job (geyser serve --signals DIR with DIR/jobs.csv).</td></tr>`;
+  document.getElementById("caps").innerHTML = caps.caps.length ? caps.caps.map(c => `<tr><td>${clock(c.start_s)} → ${clock(c.end_s)}</td>
+    <td>${fmt(c.cap_kw, 1)} kW</td><td>${esc(c.source || c.from)} <span class="muted">(${esc(c.from)})</span></td><td>${capState(c)}</td>
+    <td>${c.max_draw_kw == null ? "–" : fmt(c.max_draw_kw, 1) + " kW"}</td></tr>`).join("")
+    : `<tr><td colspan="5" class="muted">No cap (caps.csv in the signals, or POST /api/v1/caps).</td></tr>`;
+}
+
 /* ---------- router ---------- */
 const routes = [
   [/^#?\/?$/, "overview", overview],
@@ -252,6 +461,7 @@ const routes = [
   [/^#\/events$/, "events", eventsPage],
   [/^#\/plan$/, "plan", planPage],
   [/^#\/models$/, "models", modelsPage],
+  [/^#\/energy$/, "energy", energyPage],
 ];
 async function refresh(gen, fn, args) {
   try {

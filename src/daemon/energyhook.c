@@ -315,6 +315,24 @@ void energyHookStart(EnergyHook *h, Loop *loop, const double *simTime) {
 
 /* ---- reports ---- */
 
+/* The file series at n hourly points from `from`: {"time_s": [...], kind: [...]}
+ * for each kind the files hold (a value holds until the next point). */
+static json_t *signalTableJson(const EnergyHook *h, double from, int n) {
+    json_t *tab = json_pack("{s:[]}", "time_s");
+    for (int k = 0; k < SIGNAL_KINDS; k++)
+        if (h->sig.series[k].n > 0) json_object_set_new(tab, kindNames[k], json_array());
+    for (int i = 0; i < n; i++) {
+        double t = from + i * 3600, v;
+        json_array_append_new(json_object_get(tab, "time_s"), json_real(t));
+        for (int k = 0; k < SIGNAL_KINDS; k++)
+            if (h->sig.series[k].n > 0)
+                json_array_append_new(json_object_get(tab, kindNames[k]),
+                                      signalAt(&h->sig.series[k], t, &v) ? json_real(v)
+                                                                         : json_null());
+    }
+    return tab;
+}
+
 json_t *energyHookSignalsJson(const EnergyHook *h, double now) {
     json_t *sig = json_object();
     for (int k = 0; k < SIGNAL_KINDS; k++) {
@@ -334,20 +352,13 @@ json_t *energyHookSignalsJson(const EnergyHook *h, double now) {
         json_object_set_new(o, "last_error", json_string(l->lastError));
         json_object_set_new(sig, kindNames[k], o);
     }
-    /* The file forecast over the next day, hourly, for the dashboard. */
-    json_t *fc = json_pack("{s:[]}", "time_s");
-    for (int k = 0; k < SIGNAL_KINDS; k++)
-        if (h->sig.series[k].n > 0) json_object_set_new(fc, kindNames[k], json_array());
+    /* The file series hourly over the next day (the forecast) and the day
+     * before it (what was in force), for the dashboard's time axis. */
     double from = floor(now / 3600) * 3600;
-    for (int i = 0; i < 24; i++) {
-        double t = from + i * 3600, v;
-        json_array_append_new(json_object_get(fc, "time_s"), json_real(t));
-        for (int k = 0; k < SIGNAL_KINDS; k++)
-            if (signalAt(&h->sig.series[k], t, &v))
-                json_array_append_new(json_object_get(fc, kindNames[k]), json_real(v));
-    }
-    json_t *o = json_pack("{s:f, s:o, s:o, s:f}", "time_s", now, "signals", sig, "forecast", fc,
-                          "max_age_s", h->cfg.maxAgeS);
+    json_t *fc = signalTableJson(h, from, 24);
+    json_t *recent = signalTableJson(h, from - 24 * 3600, 24);
+    json_t *o = json_pack("{s:f, s:o, s:o, s:o, s:f}", "time_s", now, "signals", sig, "forecast",
+                          fc, "recent", recent, "max_age_s", h->cfg.maxAgeS);
     json_object_set_new(o, "url", h->cfg.url ? json_string(h->cfg.url) : json_null());
     json_object_set_new(o, "polls", json_integer(h->polls));
     json_object_set_new(o, "poll_failures", json_integer(h->pollFailures));

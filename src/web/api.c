@@ -413,12 +413,106 @@ static void appendNums(Buf *b, const double *x, size_t n, int decimals) {
     bufAppend(b, "]", 1);
 }
 
+/* ---- /api/v1/hosts-series?format=u16: the same data, quantized binary ----
+ *
+ * A day of one-minute data for 1000 hosts is 10.7 MB of JSON, and the
+ * browser spends most of a second receiving, decoding and parsing it. As
+ * 16-bit integers it is 5.8 MB that the page reads in place (typed-array
+ * views, no parse). Layout (docs/api.md): "GHS1", a little-endian uint32
+ * header length, a JSON header padded with spaces to a multiple of 4 bytes,
+ * then per host n power values and n utilization values as little-endian
+ * uint16; 65535 is a gap. Power is quantized over the host's own range
+ * (w = power_min + q * power_scale: finer than 0.01 W for any range under
+ * 650 W), utilization over 0..1 (q / 65534). */
+#define HS_GAP  65535u
+#define HS_QMAX 65534.0
+
+static void putU16(unsigned char *p, unsigned v) {
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static unsigned quantize(double x, double lo, double scale) {
+    if (!isfinite(x)) return HS_GAP;
+    double q = scale > 0 ? (x - lo) / scale : 0;
+    q = q < 0 ? 0 : q > HS_QMAX ? HS_QMAX : q;
+    return (unsigned)lround(q);
+}
+
+static int hostsSeriesU16(const Daemon *d, double from, double to, double step,
+                          HttpResponse *resp) {
+    const CloudView *v = &d->cloud->view;
+    unsigned char *data = NULL;
+    size_t n = 0;
+    int res = 0;
+    json_t *names = json_array(), *pmin = json_array(), *pscale = json_array(), *t = json_array();
+    json_t *idle = json_array(); /* the model's idle power: below it a host is not on */
+    for (int h = 0; h < v->nhosts; h++) {
+        HistSeries s;
+        if (histQuery(d->hist, HIST_HOST, h, from, to, step, &s) != 0) {
+            free(data);
+            json_decref(names), json_decref(pmin), json_decref(pscale), json_decref(t);
+            json_decref(idle);
+            return sendError(resp, badRequest(resp, 400, "%s", errLast()));
+        }
+        if (h == 0) { /* every host has the same buckets */
+            n = s.n;
+            res = s.resolutionS;
+            data = xmalloc(n * 4 * (size_t)v->nhosts + 1);
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(t, json_real(s.t[i]));
+        }
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(s.power[i])) lo = fmin(lo, s.power[i]), hi = fmax(hi, s.power[i]);
+        if (!(lo <= hi)) lo = hi = 0;
+        double scale = (hi - lo) / HS_QMAX;
+        unsigned char *p = data + (size_t)h * n * 4, *u = p + n * 2;
+        for (size_t i = 0; i < n; i++) {
+            putU16(p + 2 * i, quantize(s.power[i], lo, scale));
+            putU16(u + 2 * i, quantize(s.util[i], 0, 1 / HS_QMAX));
+        }
+        json_array_append_new(names, json_string(v->hosts[h].name));
+        json_array_append_new(pmin, json_real(lo));
+        json_array_append_new(pscale, json_real(scale));
+        json_array_append_new(idle, json_real(v->hosts[h].type->power.idleW));
+        histSeriesFree(&s);
+    }
+    json_t *head =
+        json_pack("{s:f, s:f, s:f, s:i, s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "from", from, "to", to,
+                  "step", step, "resolution_s", res, "n", (json_int_t)n, "format", "u16", "t", t,
+                  "hosts", names, "power_min", pmin, "power_scale", pscale, "idle_w", idle);
+    char *js = json_dumps(head, JSON_COMPACT);
+    json_decref(head);
+    if (!js) {
+        free(data);
+        return ERR("hosts-series: cannot encode the header");
+    }
+    size_t hl = strlen(js), padded = (hl + 3) / 4 * 4;
+    unsigned char len[4] = {(unsigned char)(padded & 0xff), (unsigned char)((padded >> 8) & 0xff),
+                            (unsigned char)((padded >> 16) & 0xff), (unsigned char)(padded >> 24)};
+    Buf *b = &resp->body;
+    bufAppend(b, "GHS1", 4);
+    bufAppend(b, (const char *)len, 4);
+    bufAppend(b, js, hl);
+    bufAppend(b, "   ", padded - hl);
+    free(js);
+    if (data) bufAppend(b, (const char *)data, n * 4 * (size_t)v->nhosts);
+    free(data);
+    resp->contentType = "application/octet-stream";
+    return 0;
+}
+
 /* /api/v1/hosts-series: every host's power and utilization over one range
  * in one answer, for the dashboard's fleet views and bulk export. */
 static int onHostsSeries(void *arg, const HttpRequest *req, HttpResponse *resp) {
     const Daemon *d = arg;
     double from, to, step;
     if (queryRange(d, req, 3600, &from, &to, &step, resp)) return 0;
+    const char *format = httpQuery(req, "format");
+    if (format && strcmp(format, "u16") == 0) return hostsSeriesU16(d, from, to, step, resp);
+    if (format && strcmp(format, "json") != 0)
+        return sendError(resp, badRequest(resp, 400, "format: '%.40s' is not json or u16", format));
     const CloudView *v = &d->cloud->view;
     Buf *b = &resp->body;
     for (int h = 0; h < v->nhosts; h++) {

@@ -57,6 +57,17 @@ try {
   await page.waitForFunction(n => document.querySelectorAll("#grid .cell").length === n, hosts, { timeout: 30000 });
   check(await page.locator("#grid .cell").count() === hosts, `grid: ${hosts} cells`);
   check(await page.locator("#grid .cell.off").count() > 0, "grid: some hosts are off (consolidated)");
+  // The day of every host (hosts-series?format=u16) painted as a heat map.
+  await page.waitForFunction(n => window.geyser.heatmap && window.geyser.heatmap.hosts === n, hosts, { timeout: 30000 })
+    .catch(() => {});
+  const heat = await page.evaluate(() => {
+    const c = document.getElementById("heat"), px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < px.length; i += 4) painted += px[i] > 0;
+    return { hm: window.geyser.heatmap, w: c.width, h: c.height, painted };
+  });
+  check(heat.hm && heat.h === hosts && heat.w > 10 && heat.painted > hosts * 10,
+    `hosts: heat map of the day, ${heat.h} rows x ${heat.w} minutes, ${heat.painted} pixels painted`);
   await page.screenshot({ path: join(shots, "hosts.png"), fullPage: true });
 
   // A host that holds VMs: the first cell that is on.
@@ -99,6 +110,46 @@ try {
   check(nModels >= 1, "models: one chart per server type");
   check(await points(0, 1) > 10 && await points(0, 2) > 5, "models: samples and model curve have points");
   await page.screenshot({ path: join(shots, "models.png"), fullPage: true });
+
+  // The energy page (the daemon runs with the example signals and jobs):
+  // price, carbon and renewable supply on the power's time axis, the
+  // forecast part after now, the job queue and the caps.
+  await page.click('nav a[data-nav="energy"]');
+  await ready();
+  check(await page.locator("#c-supply canvas").count() === 1 && await page.locator("#c-market canvas").count() === 1,
+    "energy: supply and market chart canvases");
+  check(await points(0, 1) > 1, "energy: cloud power has points");
+  check(await points(0, 2) > 1 && await points(1, 1) > 1 && await points(1, 2) > 1,
+    "energy: renewable supply, price and carbon have points");
+  const axis = await page.evaluate(() => {
+    const [a, b] = window.geyser.charts, e = window.geyser.energy;
+    const last = a.data[1].reduce((k, v, i) => v != null ? i : k, -1);
+    return { same: a.data[0].length === b.data[0].length && a.data[0].every((t, i) => t === b.data[0][i]),
+      now: e.now, lastPower: a.data[0][last], end: a.data[0][a.data[0].length - 1],
+      future: b.data[0].filter((t, i) => t > e.now && b.data[1][i] != null).length };
+  });
+  check(axis.same, "energy: both charts on one time axis");
+  check(axis.lastPower <= axis.now + 300 && axis.end >= axis.now + 36000 && axis.future > 10,
+    `energy: measured power up to now (${axis.lastPower} s, now ${axis.now} s), forecast signals after it up to ${axis.end} s`);
+  // The price drawn at now is the one the API says is in force.
+  const sig = await page.evaluate(async () => (await (await fetch("/api/v1/signals")).json()).signals);
+  check(sig.price.source === "file" && !sig.price.stale, "energy: the price is the file forecast, not stale");
+  // The queue: one row per job in the API, with its planned start.
+  const apiJobs = await page.evaluate(async () => (await (await fetch("/api/v1/jobs")).json()).jobs);
+  check(apiJobs.length === 6 && await page.locator("#jobs tr").count() === apiJobs.length, "energy: one queue row per job (6)");
+  const firstRow = await page.locator("#jobs tr").first().textContent();
+  check(firstRow.includes(apiJobs[0].name) && /waiting|running|done/.test(firstRow), "energy: queue row with name and state");
+  check(await page.evaluate(() => window.geyser.energy.jobs.some(kw => kw > 0)), "energy: the jobs' planned draw is drawn");
+  check(await page.locator("#caps tr").count() === 1 && (await page.locator("#caps tr").first().textContent()).includes("60.0 kW"),
+    "energy: the example's 60 kW cap is listed");
+  // A live carbon value older than the maximum age (default one hour): taken,
+  // flagged stale, and shown so on the page while the file forecast rules.
+  const pushed = await page.evaluate(async token => (await fetch("/api/v1/signals?kind=carbon&unit=g_per_kwh&value=111&at=now-7200",
+    { method: "POST", headers: { Authorization: `Bearer ${token}` } })).status, process.env.GEYSER_TOKEN || "");
+  check(pushed === 200, `energy: stale carbon value pushed (${pushed})`);
+  await page.waitForFunction(() => /stale live value 111/.test(document.getElementById("energy-cards").textContent), null, { timeout: 10000 })
+    .then(() => check(true, "energy: the stale live value is shown as stale"), () => check(false, "energy: the stale live value is shown as stale"));
+  await page.screenshot({ path: join(shots, "energy.png"), fullPage: true });
 
   check(errors.length === 0, `no page errors${errors.length ? ": " + errors.join("; ") : ""}`);
 } catch (e) {

@@ -2,7 +2,8 @@
 # The dashboard in a real browser: Debian's chromium driven by
 # playwright-core (web/package.json) opens every page of a daemon on the
 # embedded simulated cloud and checks that the charts hold data, the grid
-# has one cell per host, and host -> events -> plan navigation works
+# has one cell per host, host -> events -> plan navigation works, and the
+# energy page (the example signals and jobs) draws its signals and queue
 # (tests/browser/dashboard.mjs). Screenshots go to screenshots/ beside the
 # binary (build/screenshots/ for the plain build): CI keeps them.
 . "$(dirname "$0")/lib.bash"
@@ -11,13 +12,17 @@ src=${GEYSER_SOURCE_DIR:-$(dirname "$0")/../..}
 "$src/scripts/install-web-deps.sh" >&2 || { fail "cannot install the dashboard's node packages"; finish; exit 1; }
 [ -x /usr/bin/chromium ] || { fail "/usr/bin/chromium is missing: run scripts/install-deps.sh"; finish; exit 1; }
 
-start_serve --speed 3000 --tick-ms 100
+token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$token" >"$TMP/token"
+# The example signals and jobs feed the energy page; the token lets the
+# browser test push a live value (an old one, to see it flagged stale).
+start_serve --speed 3000 --tick-ms 100 --signals "$src/data/signals/example" --token-file "$TMP/token"
 sleep 3
 shots=$(cd "$(dirname "$GEYSER")" && pwd)/screenshots
-if node "$src/tests/browser/dashboard.mjs" "$SERVE_URL" "$shots" 800 >"$TMP/browser.out" 2>&1; then pass
+if GEYSER_TOKEN=$token node "$src/tests/browser/dashboard.mjs" "$SERVE_URL" "$shots" 800 >"$TMP/browser.out" 2>&1; then pass
 else fail "browser checks: $(grep -v '^ok' "$TMP/browser.out" | head -20)"; fi
 cat "$TMP/browser.out" >&2
-for page in overview hosts host events plan models; do
+for page in overview hosts host events plan models energy; do
   [ -s "$shots/$page.png" ] && pass || fail "no screenshot $shots/$page.png"
 done
 finish

@@ -77,6 +77,7 @@ expect_json "$TMP/post.json" '.signals.carbon.stale and .signals.carbon.source =
 code=$(post "/api/v1/signals?kind=carbon&unit=g_per_kwh&value=130&at=99999999")
 [ "$code" = 400 ] && grep -q "in the future" "$TMP/post.json" && pass || fail "future point: $code $(cat "$TMP/post.json")"
 expect_json "$TMP/sig.json" '(.forecast.time_s | length) == 24 and (.forecast.price | length) == 24' "forecast for the dashboard"
+expect_json "$TMP/sig.json" '(.recent.time_s | length) == 24 and (.recent.carbon | length) == 24 and .recent.time_s[23] + 3600 == .forecast.time_s[0]' "the day before, for the dashboard"
 
 # The polled URL.
 expect_json "$TMP/sig.json" '.polls > 0 and .signals.renewable.live_value == 12.5' "polled value"

@@ -60,6 +60,49 @@ expect_json "$TMP/s.json" '(.t | length) == (.power_w | length) and (.t | length
 curl -sf "$U/api/v1/hosts-series?from=now-3600&step=60" >"$TMP/all.json" || fail "hosts-series"
 expect_json "$TMP/all.json" '. as $r | ($r.hosts | length) == 800 and ($r.t | length) > 10 and all($r.hosts[]; (.power_w | length) == ($r.t | length) and (.cpu_utilization | length) == ($r.t | length))' "hosts-series: every host, aligned"
 expect_code GET "$U/api/v1/hosts-series?step=-1" 400 "hosts-series: bad step"
+expect_code GET "$U/api/v1/hosts-series?format=xml" 400 "hosts-series: unknown format"
+# Large answers go gzipped to clients that accept it, and decode to the same
+# document; "gzip;q=0" refuses it; small answers are sent as they are. (The
+# range ends in the past so that both answers hold the same finished buckets.)
+range=$(jq -r '"from=\(.from)&to=\(.to - 3 * .step)&step=\(.step)"' "$TMP/all.json")
+curl -sf "$U/api/v1/hosts-series?$range" -o "$TMP/plain.json" || fail "hosts-series again"
+curl -sf -D "$TMP/gz.h" -H 'Accept-Encoding: br, gzip' "$U/api/v1/hosts-series?$range" -o "$TMP/all.gz" || fail "hosts-series gzip"
+grep -qi '^content-encoding: gzip' "$TMP/gz.h" && [ "$(stat -c %s "$TMP/all.gz")" -lt "$(stat -c %s "$TMP/plain.json")" ] &&
+  gzip -dc "$TMP/all.gz" | cmp -s - "$TMP/plain.json" && pass || fail "gzip answer decodes to the plain one: $(cat "$TMP/gz.h")"
+curl -sf -D "$TMP/q0.h" -H 'Accept-Encoding: gzip;q=0' "$U/api/v1/hosts-series?$range" -o /dev/null || fail "hosts-series q=0"
+grep -qi '^content-encoding' "$TMP/q0.h" && fail "gzip;q=0 still compressed" || pass
+curl -sf -D "$TMP/small.h" -H 'Accept-Encoding: gzip' "$U/api/v1/status" -o /dev/null || fail "status"
+grep -qi '^content-encoding' "$TMP/small.h" && fail "small answer compressed" || pass
+# The 16-bit binary form of the same range decodes to the JSON's values
+# (within the quantization step; the last bucket may still be filling).
+range=$(jq -r '"from=\(.from)&to=\(.to)&step=\(.step)"' "$TMP/all.json")
+curl -sf "$U/api/v1/hosts-series?$range&format=u16" -o "$TMP/all.u16" || fail "hosts-series u16"
+if python3 - "$TMP/all.json" "$TMP/all.u16" >"$TMP/u16.out" 2>&1 <<'PY'
+import json, struct, sys
+j = json.load(open(sys.argv[1])); b = open(sys.argv[2], "rb").read()
+assert b[:4] == b"GHS1", "magic"
+hl = struct.unpack("<I", b[4:8])[0]
+assert hl % 4 == 0, "header padded to 4 bytes"
+h = json.loads(b[8:8 + hl]); n = h["n"]; nh = len(h["hosts"])
+assert h["format"] == "u16" and n == len(j["t"]) and h["t"] == j["t"], "same buckets"
+assert len(b) == 8 + hl + nh * n * 4, "size %d" % len(b)
+assert h["hosts"] == [x["name"] for x in j["hosts"]], "same hosts"
+checked = 0
+for k, host in enumerate(j["hosts"]):
+    q = struct.unpack_from("<%dH" % (2 * n), b, 8 + hl + k * n * 4)
+    for i in range(n - 1):
+        pw, u = host["power_w"][i], host["cpu_utilization"][i]
+        if pw is None:
+            assert q[i] == 65535, "gap"
+            continue
+        w = h["power_min"][k] + q[i] * h["power_scale"][k]
+        assert abs(w - pw) <= h["power_scale"][k] / 2 + 0.011, (host["name"], i, w, pw)
+        assert abs(q[n + i] / 65534 - u) <= 1e-4, (host["name"], i, q[n + i], u)
+        checked += 1
+assert checked > 1000, checked
+print("checked", checked)
+PY
+then pass; else fail "hosts-series u16 decodes to the JSON: $(tail -3 "$TMP/u16.out")"; fi
 curl -sf "$U/api/v1/vms/walk-0/series?from=now-3600" >"$TMP/v.json" || fail "VM series"
 expect_json "$TMP/v.json" '.vm == "walk-0" and (.cpu_utilization | map(select(. != null)) | length) > 0' "VM series"
 curl -sf "$U/api/v1/energy?from=0" >"$TMP/e.json" || fail "energy"
