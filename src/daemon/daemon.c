@@ -2,12 +2,14 @@
  * the controller; HTTP handlers read the same state on the same thread. */
 #include "daemon.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "err.h"
+#include "meter/meter.h"
 #include "recorder.h"
 #include "simcloud.h"
 #include "util.h"
@@ -18,15 +20,14 @@ int daemonParseMode(const char *s, DaemonMode *out) {
     else if (strcmp(s, "auto") == 0)
         *out = MODE_AUTO;
     else if (strcmp(s, "manual") == 0)
-        return ERR("mode 'manual' needs plan approval through the API, which this version does "
-                   "not have yet; use observe or auto");
+        *out = MODE_MANUAL;
     else
-        return ERR("unknown mode '%s' (expected observe or auto)", s);
+        return ERR("unknown mode '%s' (expected observe, manual or auto)", s);
     return 0;
 }
 
 const char *daemonModeName(DaemonMode m) {
-    return m == MODE_AUTO ? "auto" : "observe";
+    return m == MODE_AUTO ? "auto" : m == MODE_MANUAL ? "manual" : "observe";
 }
 
 /* Split the energy each host used since the last tick among the VMs it
@@ -72,13 +73,14 @@ static void attributeEnergy(Daemon *d, double dt) {
     free(share);
 }
 
-/* Events from what the controller did at this control interval. */
-static void recordPlanEvents(Daemon *d) {
+/* Events from what the controller did at this control interval (or at an
+ * approval, at time t). */
+static void recordPlanEvents(Daemon *d, double t) {
     const CloudView *v = &d->cloud->view;
     for (size_t i = 0; i < d->ctl->plan.n; i++) {
         const Action *a = &d->ctl->plan.actions[i];
-        if (a->outcome == OUTCOME_PLANNED) continue;
-        HistEvent ev = {.t = d->nextControl, .host = a->host, .vm = -1, .target = -1};
+        if (a->outcome == OUTCOME_PLANNED || a->outcome == OUTCOME_DISCARDED) continue;
+        HistEvent ev = {.t = t, .host = a->host, .vm = -1, .target = -1};
         if (a->outcome == OUTCOME_REFUSED || a->outcome == OUTCOME_FAILED)
             ev.type = a->outcome == OUTCOME_REFUSED ? EV_REFUSED : EV_FAILED;
         else if (a->type == ACT_MIGRATE)
@@ -146,9 +148,16 @@ int daemonTick(Daemon *d, double wallSeconds) {
         simAdvance(d->shadow, d->nextControl);
         simSetTime(d->shadow, d->nextControl);
         energyHookControl(d->energy, d->ctl, &d->cloud->view, d->nextControl, d->intervalS);
-        if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
+        /* A plan waiting for approval stays the plan: its id is what the
+         * operator approves. */
+        if (!daemonPlanWaiting(d)) {
+            if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
+            d->planAtS = d->nextControl;
+            /* An empty plan has nothing to approve. */
+            if (d->cfg.mode != MODE_MANUAL || d->ctl->plan.n == 0) d->ctl->applied = true;
+        }
         energyHookAfterControl(d->energy, d->ctl);
-        recordPlanEvents(d);
+        recordPlanEvents(d, d->nextControl);
         d->nextControl += d->intervalS;
     }
     simAdvance(d->cloud, target);
@@ -160,6 +169,71 @@ int daemonTick(Daemon *d, double wallSeconds) {
     }
     d->simTime = target;
     d->ticks++;
+    return 0;
+}
+
+bool daemonPlanWaiting(const Daemon *d) {
+    return d->cfg.mode == MODE_MANUAL && !d->ctl->applied && d->ctl->plan.n > 0;
+}
+
+static int checkWaiting(const Daemon *d, long planId, bool *stale) {
+    *stale = true;
+    const Plan *p = &d->ctl->plan;
+    if (d->cfg.mode != MODE_MANUAL)
+        return ERR("the daemon runs in %s mode: plans are not waiting for approval",
+                   daemonModeName(d->cfg.mode));
+    if (planId != p->id)
+        return ERR("plan %ld is not the current plan (%ld): it was replaced", planId, p->id);
+    if (d->ctl->applied) return ERR("plan %ld was already applied or discarded", planId);
+    *stale = false;
+    return 0;
+}
+
+int daemonApply(Daemon *d, long planId, bool *stale) {
+    if (checkWaiting(d, planId, stale) != 0) return -1;
+    if (ctlApply(d->ctl, d->cloud) != 0) return -1;
+    recordPlanEvents(d, d->simTime);
+    return 0;
+}
+
+int daemonDiscard(Daemon *d, long planId, bool *stale) {
+    if (checkWaiting(d, planId, stale) != 0) return -1;
+    ctlDiscard(d->ctl);
+    return 0;
+}
+
+static double auditClock(const Daemon *d) {
+    return d->rec ? recorderClock(d->rec, d->simTime) : d->wallStart + d->simTime;
+}
+
+/* The controller's audit hook (controller.h). */
+static int onAudit(void *arg, const Plan *plan, size_t i, AuditPhase phase, double seconds) {
+    Daemon *d = arg;
+    const CloudView *v = &d->cloud->view;
+    if (phase == AUDIT_INTENT)
+        return auditIntent(d->audit, v, plan, i, daemonModeName(d->cfg.mode), auditClock(d));
+    /* Fault injection for the crash test (tests/cli/serve_crash.sh): die
+     * as kill -9 would, after an action ran and before its outcome is
+     * recorded, the window reconciliation exists for. */
+    if (plan->actions[i].outcome != OUTCOME_REFUSED && ++d->auditedRuns == d->killBeforeOutcome)
+        raise(SIGKILL);
+    if (auditOutcome(d->audit, v, plan, i, seconds, auditClock(d)) != 0)
+        fprintf(stderr, "geyser serve: %s\n", errLast()); /* the action ran: go on */
+    return 0;
+}
+
+/* With a store: settle what a previous run left half done, and resume its
+ * plan ids, before the first plan (audit.h). */
+static int reconcileAtStart(Daemon *d) {
+    double t = auditClock(d);
+    if (auditReconcile(d->audit, d->cloud, t, &d->reconciled) != 0) return -1;
+    if (d->reconciled.maxPlan >= d->ctl->nextPlanId) d->ctl->nextPlanId = d->reconciled.maxPlan + 1;
+    if (d->reconciled.pending || d->reconciled.retracked)
+        fprintf(stderr,
+                "geyser serve: reconciled %ld action(s) left without outcome (%ld done, %ld "
+                "abandoned); %ld host(s) tracked again as disabled by geyser\n",
+                d->reconciled.pending, d->reconciled.done, d->reconciled.abandoned,
+                d->reconciled.retracked);
     return 0;
 }
 
@@ -212,6 +286,13 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
                           .tlsKey = cfg->tlsKey,
                           .tokenFile = cfg->tokenFile};
     if (cfg->store && !(d->rec = recorderCreate(cfg->store, d))) goto fail;
+    d->wallStart = meterWallClock();
+    d->audit = auditCreate(d->rec ? recorderStore(d->rec) : NULL);
+    d->ctl->audit = onAudit;
+    d->ctl->auditArg = d;
+    const char *kill = getenv("GEYSER_TEST_KILL_BEFORE_OUTCOME");
+    if (kill && parseLong(kill, &d->killBeforeOutcome) != 0) goto fail;
+    if (reconcileAtStart(d) != 0) goto fail;
     d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;
     return d;
@@ -230,6 +311,7 @@ int daemonRun(Daemon *d) {
 void daemonFree(Daemon *d) {
     if (!d) return;
     httpStop(d->http);
+    auditFree(d->audit);
     recorderFree(d->rec);
     loopFree(d->loop);
     ctlFree(d->ctl);
