@@ -17,6 +17,7 @@ void cmdServeHelp(FILE *f) {
         "    geyser serve [--listen ADDR:PORT] [--mode observe|manual|auto] [--speed X]\n"
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
+        "                 [--sim-state FILE]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
@@ -42,6 +43,10 @@ void cmdServeHelp(FILE *f) {
         "    --token-file FILE    a bearer token (16+ printable characters): every request\n"
         "                         that changes anything (not GET/HEAD) must send\n"
         "                         'Authorization: Bearer TOKEN'; without it changes are refused\n"
+        "    --sim-state FILE     keep the simulated cloud's placement and hosts' power and\n"
+        "                         enabled states in FILE, saved after every action and tick and\n"
+        "                         read at start, so that the simulated cloud outlives the daemon\n"
+        "                         as a real one does (for restart and crash tests)\n"
         "    --store URI          record every tick into a store (sqlite:PATH, postgres:CONNINFO,\n"
         "                         postgresql://...): hosts' power and utilization, VMs'\n"
         "                         utilization and attributed energy, events; times are the\n"
@@ -79,6 +84,7 @@ int cmdServe(int argc, char **argv) {
                                          {"tls-key", required_argument, NULL, 'K'},
                                          {"token-file", required_argument, NULL, 'k'},
                                          {"store", required_argument, NULL, 'D'},
+                                         {"sim-state", required_argument, NULL, 'Z'},
                                          {"signals", required_argument, NULL, 'g'},
                                          {"signals-url", required_argument, NULL, 'u'},
                                          {"poll", required_argument, NULL, 'P'},
@@ -121,6 +127,7 @@ int cmdServe(int argc, char **argv) {
         case 'K': cfg.tlsKey = optarg; break;
         case 'k': cfg.tokenFile = optarg; break;
         case 'D': cfg.store = optarg; break;
+        case 'Z': cfg.simState = optarg; break;
         case 'g': cfg.energy.signalsDir = optarg; break;
         case 'u': cfg.energy.url = optarg; break;
         case 'P':

@@ -2,6 +2,7 @@
  * the controller; HTTP handlers read the same state on the same thread. */
 #include "daemon.h"
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,8 @@ static void attributeEnergy(Daemon *d, double dt) {
     free(used);
     free(share);
 }
+
+static int simStateSave(const Daemon *d);
 
 /* Events from what the controller did at this control interval (or at an
  * approval, at time t). */
@@ -162,6 +165,7 @@ int daemonTick(Daemon *d, double wallSeconds) {
     }
     simAdvance(d->cloud, target);
     simAdvance(d->shadow, target);
+    if (simStateSave(d) != 0) return -1;
     if (target > d->simTime) {
         attributeEnergy(d, target - d->simTime);
         recordTick(d, d->simTime, target);
@@ -170,6 +174,73 @@ int daemonTick(Daemon *d, double wallSeconds) {
     d->simTime = target;
     d->ticks++;
     return 0;
+}
+
+/* ---- --sim-state: the simulated cloud outlives the daemon ---- */
+
+/* Written to FILE.tmp and renamed, so that a kill leaves the old or the new
+ * state, never half of one. */
+static int simStateSave(const Daemon *d) {
+    if (!d->cfg.simState) return 0;
+    const CloudView *v = &d->cloud->view;
+    json_t *hosts = json_array(), *vms = json_array();
+    for (int h = 0; h < v->nhosts; h++)
+        json_array_append_new(hosts, json_pack("{s:s, s:s, s:b}", "name", v->hosts[h].name, "state",
+                                               hostStateName(v->hosts[h].state), "enabled",
+                                               v->hosts[h].enabled));
+    for (int i = 0; i < v->nvms; i++) {
+        const Vm *vm = &v->vms[i];
+        int at = vm->target >= 0 ? vm->target : vm->host; /* it lands while we are away */
+        json_array_append_new(vms,
+                              json_pack("{s:s, s:s}", "name", vm->name, "host", v->hosts[at].name));
+    }
+    json_t *o = json_pack("{s:o, s:o}", "hosts", hosts, "vms", vms);
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg.simState);
+    int rc = json_dump_file(o, tmp, JSON_COMPACT);
+    json_decref(o);
+    if (rc != 0 || rename(tmp, d->cfg.simState) != 0)
+        return ERR("cannot write the simulated cloud's state to '%s'", d->cfg.simState);
+    return 0;
+}
+
+static int simStateLoad(Daemon *d) {
+    FILE *f = fopen(d->cfg.simState, "r");
+    if (!f) return 0; /* the first run */
+    json_error_t e;
+    json_t *o = json_loadf(f, 0, &e);
+    fclose(f);
+    if (!o) return ERR("%s:%d: %s", d->cfg.simState, e.line, e.text);
+    const CloudView *v = &d->cloud->view;
+    int *vmHost = xmalloc(((size_t)v->nvms + 1) * sizeof(int));
+    HostPowerState *state = xmalloc(((size_t)v->nhosts + 1) * sizeof(HostPowerState));
+    bool *enabled = xmalloc(((size_t)v->nhosts + 1) * sizeof(bool));
+    int rc = 0;
+    json_t *hosts = json_object_get(o, "hosts"), *vms = json_object_get(o, "vms");
+    if (json_array_size(hosts) != (size_t)v->nhosts || json_array_size(vms) != (size_t)v->nvms)
+        rc = ERR("%s: %zu hosts and %zu VMs, but the scenario has %d and %d", d->cfg.simState,
+                 json_array_size(hosts), json_array_size(vms), v->nhosts, v->nvms);
+    for (int h = 0; rc == 0 && h < v->nhosts; h++) {
+        json_t *x = json_array_get(hosts, (size_t)h);
+        const char *st = json_string_value(json_object_get(x, "state"));
+        int k = 0;
+        while (k < 4 && (!st || strcmp(st, hostStateName((HostPowerState)k)) != 0))
+            k++;
+        if (k == 4) rc = ERR("%s: hosts[%d].state: not a host state", d->cfg.simState, h);
+        state[h] = (HostPowerState)k;
+        enabled[h] = json_is_true(json_object_get(x, "enabled"));
+    }
+    for (int i = 0; rc == 0 && i < v->nvms; i++) {
+        const char *at = json_string_value(json_object_get(json_array_get(vms, (size_t)i), "host"));
+        vmHost[i] = at ? cloudHostIndex(d->cloud, at) : -1;
+        if (vmHost[i] < 0) rc = ERR("%s: vms[%d].host: no such host", d->cfg.simState, i);
+    }
+    if (rc == 0) rc = simRestore(d->cloud, vmHost, state, enabled);
+    json_decref(o);
+    free(vmHost);
+    free(state);
+    free(enabled);
+    return rc;
 }
 
 bool daemonPlanWaiting(const Daemon *d) {
@@ -212,6 +283,8 @@ static int onAudit(void *arg, const Plan *plan, size_t i, AuditPhase phase, doub
     const CloudView *v = &d->cloud->view;
     if (phase == AUDIT_INTENT)
         return auditIntent(d->audit, v, plan, i, daemonModeName(d->cfg.mode), auditClock(d));
+    /* The simulated cloud keeps what was done, as a real one does. */
+    if (simStateSave(d) != 0) fprintf(stderr, "geyser serve: %s\n", errLast());
     /* Fault injection for the crash test (tests/cli/serve_crash.sh): die
      * as kill -9 would, after an action ran and before its outcome is
      * recorded, the window reconciliation exists for. */
@@ -292,6 +365,10 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     d->ctl->auditArg = d;
     const char *kill = getenv("GEYSER_TEST_KILL_BEFORE_OUTCOME");
     if (kill && parseLong(kill, &d->killBeforeOutcome) != 0) goto fail;
+    if (cfg->simState && simStateLoad(d) != 0) {
+        errPrefix("--sim-state");
+        goto fail;
+    }
     if (reconcileAtStart(d) != 0) goto fail;
     d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;

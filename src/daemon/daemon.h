@@ -34,6 +34,7 @@ typedef struct DaemonConfig {
     const char *tlsKey;
     const char *tokenFile;   /* bearer token for requests that change anything */
     const char *store;       /* record each tick into this store (recorder.h), or NULL */
+    const char *simState;    /* the simulated cloud's state, kept across restarts, or NULL */
     EnergyHookConfig energy; /* signals, caps, deferrable jobs (energyhook.h) */
 } DaemonConfig;
 
