@@ -11,13 +11,20 @@ src=${GEYSER_SOURCE_DIR:-$(dirname "$0")/../..}
 "$src/scripts/install-web-deps.sh" >&2 || { fail "cannot install the dashboard's node packages"; finish; exit 1; }
 [ -x /usr/bin/chromium ] || { fail "/usr/bin/chromium is missing: run scripts/install-deps.sh"; finish; exit 1; }
 
+# A second daemon in manual mode, for the plan page's Apply button; a
+# control interval every 10 s, so that the applied plan stays on the page.
+head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$TMP/token"
+"$GEYSER" serve --listen 127.0.0.1:0 --mode manual --speed 30 --token-file "$TMP/token" 2>"$TMP/manual.err" &
+MANUAL_PID=$!
 start_serve --speed 3000 --tick-ms 100
+trap 'kill "$SERVE_PID" "$MANUAL_PID" 2>/dev/null; wait "$SERVE_PID" "$MANUAL_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 sleep 3
+MANUAL_URL=http://127.0.0.1:$(grep -o 'port [0-9]*' "$TMP/manual.err" | cut -d' ' -f2)
 shots=$(cd "$(dirname "$GEYSER")" && pwd)/screenshots
-if node "$src/tests/browser/dashboard.mjs" "$SERVE_URL" "$shots" 800 >"$TMP/browser.out" 2>&1; then pass
+if node "$src/tests/browser/dashboard.mjs" "$SERVE_URL" "$shots" 800 "$MANUAL_URL" "$(cat "$TMP/token")" >"$TMP/browser.out" 2>&1; then pass
 else fail "browser checks: $(grep -v '^ok' "$TMP/browser.out" | head -20)"; fi
 cat "$TMP/browser.out" >&2
-for page in overview hosts host events plan models; do
+for page in overview hosts host events plan plan-manual models; do
   [ -s "$shots/$page.png" ] && pass || fail "no screenshot $shots/$page.png"
 done
 finish
