@@ -21,6 +21,9 @@ expect_json "$TMP/plan2.json" ".id == $ID and .waiting == true" "the plan keeps 
 expect_fail 1 "needs an 'Authorization: Bearer TOKEN'" "apply without token" -- apply "$ID" --url "$SERVE_URL"
 expect_fail 1 "is not the current plan" "stale id" -- apply 999 --url "$SERVE_URL" --token-file "$TMP/token"
 expect_fail 2 "not a positive whole number" "bad id" -- apply abc --url "$SERVE_URL"
+expect_fail 2 "expected one PLAN_ID" "no id" -- apply --url "$SERVE_URL"
+expect_fail 1 "cannot reach the daemon" "no daemon there" -- apply 1 --url "http://127.0.0.1:$(free_port)"
+expect_fail 1 "cannot open the token file" "missing token file" -- apply 1 --url "$SERVE_URL" --token-file "$TMP/nope"
 code=$(curl -s -o "$TMP/409.json" -w '%{http_code}' -XPOST -H "$AUTH" "$SERVE_URL/api/v1/plan/999/apply")
 [ "$code" = 409 ] && pass || fail "stale id over the API: HTTP $code"
 expect_json "$TMP/409.json" '.error | test("not the current plan")' "409 says why"
