@@ -266,7 +266,40 @@ function estimateText(a) {
   if (e.saving_w != null && e.saving_w !== 0) return e.saving_w > 0 ? `saves ${fmt(e.saving_w, 0)} W` : `adds ${fmt(-e.saving_w, 0)} W`;
   return "";
 }
+/* Manual mode: the waiting plan is approved or discarded with the daemon's
+ * bearer token, typed once and kept in sessionStorage (this tab only). */
+const TOKEN_KEY = "geyser.token";
+let planMessage = "";
+function planApproval(p) {
+  if (p.mode !== "manual")
+    return `<div class="panel" id="plan-approval"><span class="tag">dry run</span> ${p.mode === "auto" ? "auto mode: each plan is executed at its control interval, this view shows what was done" : "observe mode: nothing is executed"}.</div>`;
+  const token = esc(sessionStorage.getItem(TOKEN_KEY) || "");
+  const waiting = p.waiting ? `plan #${p.id} waits for approval: every action is checked again against the cloud when it is applied` : `plan #${p.id} is not waiting (applied, discarded or empty); the next comes at ${clock(p.next_control_s)}`;
+  return `<div class="panel" id="plan-approval"><h2>Approval</h2><p>${waiting}</p>
+    <label>bearer token <input id="plan-token" type="password" autocomplete="off" size="32" value="${token}"></label>
+    <button id="plan-apply" data-id="${p.id}" ${p.waiting ? "" : "disabled"}>Apply</button>
+    <button id="plan-discard" data-id="${p.id}" ${p.waiting ? "" : "disabled"}>Discard</button>
+    <span id="plan-msg" class="muted">${esc(planMessage)}</span></div>`;
+}
+async function planPost(id, verb) {
+  const token = sessionStorage.getItem(TOKEN_KEY) || "";
+  const r = await fetch(`/api/v1/plan/${encodeURIComponent(id)}/${verb}`, { method: "POST", headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) { planMessage = `refused (HTTP ${r.status}): ${body.error || r.statusText}`; return; }
+  const n = o => (body.actions || []).filter(a => a.outcome === o).length;
+  planMessage = verb === "apply" ? `plan #${id} applied: ${n("done")} done, ${n("refused")} refused, ${n("failed")} failed` : `plan #${id} discarded`;
+}
+$view.addEventListener("input", ev => { if (ev.target.id === "plan-token") sessionStorage.setItem(TOKEN_KEY, ev.target.value.trim()); });
+$view.addEventListener("click", async ev => {
+  const b = ev.target.closest("#plan-apply, #plan-discard");
+  if (!b) return;
+  b.disabled = true;
+  await planPost(b.dataset.id, b.id === "plan-apply" ? "apply" : "discard");
+  route(); /* re-render now with the outcomes */
+});
 async function planPage(gen) {
+  /* Not while the token is being typed: the re-render would lose it. */
+  if (document.activeElement && document.activeElement.id === "plan-token") return;
   const p = await api("/api/v1/plan");
   if (gen !== generation) return;
   const e = p.estimate || {};
@@ -278,10 +311,11 @@ async function planPage(gen) {
   const savingSub = e.saving_w == null ? "" : `${fmt(e.saving_kwh_per_day, 1)} kWh a day · ${e.hosts_emptied} host(s) emptied, ${e.hosts_woken} woken`;
   const cost = e.migrations ? `${fmt(e.migration_data_mb / 1024, 1)} GB` : "none";
   const costSub = e.migrations ? `${e.migrations} migration(s), ${fmt(e.migration_s, 0)} s in all, longest pause ${fmt(e.max_downtime_ms, 0)} ms, ${fmt(e.migration_energy_j / 1000, 1)} kJ${e.payback_s != null && e.payback_s > 0 ? ` · paid back in ${fmt(e.payback_s, 0)} s` : ""}` : "no VM moves";
-  $view.innerHTML = `<h1>Plan</h1>
+  $view.innerHTML = `<h1>Plan <span id="plan-id" class="muted" style="font-weight:400">#${esc(p.id)}</span></h1>
     <div class="cards">${card("Mode", esc(p.mode), p.mode === "auto" ? "acts on every plan" : p.mode === "manual" ? "waits for approval" : "plans only, never acts")}
-      ${card("Policy", esc(p.policy), `planned at ${clock(p.planned_at_s)}, next at ${clock(p.next_control_s)}`)}${card("Actions", String(p.actions.length), "")}
+      ${card("Policy", esc(p.policy), `plan #${esc(p.id)} made at ${clock(p.planned_at_s)}, next at ${clock(p.next_control_s)}`)}${card("Actions", String(p.actions.length), "")}
       ${card("Expected saving", saving, savingSub, e.saving_w > 0 ? "good" : "")}${card("Migration cost", cost, costSub)}</div>
+    ${planApproval(p)}
     <div class="panel"><h2>What the controller does next, and why</h2><table><thead><tr><th>#</th><th>action</th><th>on</th><th>reason</th><th>expected</th><th>outcome</th></tr></thead><tbody id="plan">${rows}</tbody></table></div>`;
 }
 

@@ -27,6 +27,8 @@ int cmdServe(int argc, char **argv);
 void cmdServeHelp(FILE *f);
 int cmdPlan(int argc, char **argv);
 void cmdPlanHelp(FILE *f);
+int cmdApply(int argc, char **argv);
+void cmdApplyHelp(FILE *f);
 int cmdShift(int argc, char **argv);
 void cmdShiftHelp(FILE *f);
 

@@ -14,9 +14,10 @@ void cmdServeHelp(FILE *f) {
         "NAME\n"
         "    geyser serve - the geyser daemon: cloud, controller and HTTP API in one process\n\n"
         "SYNOPSIS\n"
-        "    geyser serve [--listen ADDR:PORT] [--mode observe|auto] [--speed X]\n"
+        "    geyser serve [--listen ADDR:PORT] [--mode observe|manual|auto] [--speed X]\n"
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
+        "                 [--sim-state FILE]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
@@ -26,7 +27,9 @@ void cmdServeHelp(FILE *f) {
         "    synthetic scenario), replaying its day in a loop at --speed.\n\n"
         "OPTIONS\n"
         "    --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
-        "    --mode MODE          observe or auto (default auto on the simulated cloud)\n"
+        "    --mode MODE          observe (plan, never act), manual (each plan waits for\n"
+        "                         approval: POST /api/v1/plan/ID/apply or `geyser apply ID`)\n"
+        "                         or auto (default auto on the simulated cloud)\n"
         "    --speed X            simulated seconds per second (default 300: a 5-minute\n"
         "                         control interval every second, a day in under 5 minutes)\n"
         "    --tick-ms N          the periodic tick in milliseconds (default 1000)\n"
@@ -40,6 +43,10 @@ void cmdServeHelp(FILE *f) {
         "    --token-file FILE    a bearer token (16+ printable characters): every request\n"
         "                         that changes anything (not GET/HEAD) must send\n"
         "                         'Authorization: Bearer TOKEN'; without it changes are refused\n"
+        "    --sim-state FILE     keep the simulated cloud's placement and hosts' power and\n"
+        "                         enabled states in FILE, saved after every action and tick and\n"
+        "                         read at start, so that the simulated cloud outlives the daemon\n"
+        "                         as a real one does (for restart and crash tests)\n"
         "    --store URI          record every tick into a store (sqlite:PATH, postgres:CONNINFO,\n"
         "                         postgresql://...): hosts' power and utilization, VMs'\n"
         "                         utilization and attributed energy, events; times are the\n"
@@ -77,6 +84,7 @@ int cmdServe(int argc, char **argv) {
                                          {"tls-key", required_argument, NULL, 'K'},
                                          {"token-file", required_argument, NULL, 'k'},
                                          {"store", required_argument, NULL, 'D'},
+                                         {"sim-state", required_argument, NULL, 'Z'},
                                          {"signals", required_argument, NULL, 'g'},
                                          {"signals-url", required_argument, NULL, 'u'},
                                          {"poll", required_argument, NULL, 'P'},
@@ -119,6 +127,7 @@ int cmdServe(int argc, char **argv) {
         case 'K': cfg.tlsKey = optarg; break;
         case 'k': cfg.tokenFile = optarg; break;
         case 'D': cfg.store = optarg; break;
+        case 'Z': cfg.simState = optarg; break;
         case 'g': cfg.energy.signalsDir = optarg; break;
         case 'u': cfg.energy.url = optarg; break;
         case 'P':

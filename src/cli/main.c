@@ -16,6 +16,8 @@ const CliCommand cliCommands[] = {
      cmdServeHelp},
     {"plan", "show the controller's next plan and its reasons, without acting", cmdPlan,
      cmdPlanHelp},
+    {"apply", "approve (or discard) the plan a daemon in manual mode is holding", cmdApply,
+     cmdApplyHelp},
     {"shift", "place deferrable jobs in the cheapest, greenest or most renewable hours", cmdShift,
      cmdShiftHelp},
     {"collect",

@@ -167,6 +167,10 @@ static void consolidateHarder(const CloudView *v, const CtlConfig *cfg, Plan *pl
         tried[h] = true;
         if (v->hosts[h].nvms > budget) continue;
         if (!emptyHost(v, h, w, targets)) continue;
+        /* Disabled before it is emptied (a safety rule of the controller):
+         * the scheduler must not place new VMs there meanwhile. */
+        if (v->hosts[h].enabled)
+            planAdd(plan, ACT_DISABLE, h, -1, -1, "power cap %.0f W: emptied", capW);
         for (int i = 0; i < v->nvms; i++) {
             if (v->vms[i].host != h || targets[i] < 0) continue;
             planAdd(plan, ACT_MIGRATE, h, i, targets[i], "power cap %.0f W: empty %s", capW,
@@ -175,8 +179,6 @@ static void consolidateHarder(const CloudView *v, const CtlConfig *cfg, Plan *pl
             targets[i] = -1;
             budget--;
         }
-        if (v->hosts[h].enabled)
-            planAdd(plan, ACT_DISABLE, h, -1, -1, "power cap %.0f W: emptied", capW);
         w->demand[h] = 0;
         w->going[h] = w->busy[h] = w->emptied[h] = true;
         *p = projectedDraw(v, w);

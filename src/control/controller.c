@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "migcost.h"
@@ -22,6 +23,8 @@ Controller *ctlCreate(Policy *policy, const CtlConfig *cfg) {
     ctl->policy = policy;
     ctl->cfg = *cfg;
     ctl->capW = -1;
+    ctl->nextPlanId = 1;
+    ctl->applied = true;
     planInit(&ctl->plan);
     return ctl;
 }
@@ -32,6 +35,8 @@ void ctlFree(Controller *ctl) {
     planFree(&ctl->plan);
     free(ctl->demand);
     free(ctl->ram);
+    free(ctl->leaving);
+    free(ctl->lastMoves);
     free(ctl);
 }
 
@@ -41,6 +46,7 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
     if (ctl->scratchHosts < v->nhosts) {
         ctl->demand = xrealloc(ctl->demand, (size_t)v->nhosts * sizeof(double));
         ctl->ram = xrealloc(ctl->ram, (size_t)v->nhosts * sizeof(double));
+        ctl->leaving = xrealloc(ctl->leaving, (size_t)v->nhosts * sizeof(int));
         ctl->scratchHosts = v->nhosts;
     }
     for (int h = 0; h < v->nhosts; h++) {
@@ -88,6 +94,8 @@ static const char *checkMigrate(const Controller *ctl, const CloudView *v, const
     const Vm *vm = &v->vms[a->vm];
     const Host *t = &v->hosts[a->target];
     if (vm->finished) return "the VM has finished";
+    const Host *src = &v->hosts[vm->host];
+    if (!src->enabled && !src->disabledByGeyser) return "the VM's host was disabled by an operator";
     /* CloudSim may send a VM twice in one plan; its mode of the simulated
      * cloud takes the second as CloudSim does (simcloud.c, retarget). */
     if (vm->target >= 0 && !cfg->cloudsim) return "the VM is already migrating";
@@ -101,7 +109,28 @@ static const char *checkMigrate(const Controller *ctl, const CloudView *v, const
     /* CloudSim's running VMs ask for no RAM (policy.h, CtlConfig.cloudsim). */
     if (!cfg->cloudsim && ctl->ram[a->target] + vm->ramMb > t->ramMb)
         return "its RAM does not fit on the target";
+    /* An evacuation: the plan moves every VM off the host. The scheduler
+     * must not place new VMs there meanwhile, so the host is disabled
+     * first (an earlier action of the plan may have done it). CloudSim
+     * has no scheduler to keep off the host. */
+    if (!cfg->cloudsim && src->enabled && ctl->leaving[vm->host] >= src->nvms)
+        return "the plan empties its host, which is not disabled first";
     return NULL;
+}
+
+/* Whether the capacity that stays up once host `off` is down still keeps
+ * the configured spare capacity over the projected demand. Hosts geyser is
+ * draining and failed hosts do not count, as in the policies. */
+static bool spareCapacityKept(const Controller *ctl, const CloudView *v, int off) {
+    double have = 0, demand = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *x = &v->hosts[h];
+        demand += ctl->demand[h];
+        if (h == off || !hostIsUp(x) || x->failed) continue;
+        if (!x->enabled) continue; /* draining, or an operator's */
+        have += x->capacity;
+    }
+    return have * ctl->cfg.high >= (1 + ctl->cfg.headroom) * demand * (1 - UTIL_EPS);
 }
 
 static const char *checkPowerOff(const Controller *ctl, const CloudView *v, const Action *a) {
@@ -111,6 +140,8 @@ static const char *checkPowerOff(const Controller *ctl, const CloudView *v, cons
     if (!h->disabledByGeyser) return "the host was not disabled by geyser";
     if (h->nvms > 0 || h->incoming > 0 || h->outgoing > 0) return "the host still holds VMs";
     if (hostsUp(v) - 1 < ctl->cfg.minHostsOn) return "it would leave fewer than min_hosts_on up";
+    if (!spareCapacityKept(ctl, v, a->host))
+        return "it would leave less than the configured spare capacity up";
     return NULL;
 }
 
@@ -132,6 +163,7 @@ static const char *checkAction(const Controller *ctl, const CloudView *v, const 
         if (!ctl->cfg.allowPowerOn) return "powering on is not allowed now";
         if (h->state != HOST_OFF) return "the host is not off";
         if (h->failed) return "the host failed a power-on before";
+        if (!h->enabled && !h->disabledByGeyser) return "the host was disabled by an operator";
         return NULL;
     }
     return "unknown action";
@@ -157,12 +189,61 @@ static void projectMove(Controller *ctl, const Vm *vm, int from, int to) {
     ctl->ram[to] += vm->ramMb;
 }
 
+static double nowSeconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void audit(Controller *ctl, size_t i, double seconds) {
+    if (ctl->audit) ctl->audit(ctl->auditArg, &ctl->plan, i, AUDIT_OUTCOME, seconds);
+}
+
+static void fail(Controller *ctl, Action *a, const char *why) {
+    a->outcome = OUTCOME_FAILED;
+    snprintf(a->detail, sizeof(a->detail), "%.95s", why);
+    ctl->stats.failed++;
+}
+
+/* A failed migration off a host geyser is draining: that evacuation has
+ * failed, so the host is enabled again (the policy may try later) rather
+ * than left disabled, holding VMs, out of the scheduler's reach. */
+static void reenableAfterFailure(Controller *ctl, Cloud *cloud, int host, const char *vm) {
+    const Host *h = &cloud->view.hosts[host];
+    if (h->enabled || !h->disabledByGeyser || h->state != HOST_ON) return;
+    for (size_t i = 0; i < ctl->plan.n; i++) /* once per host */
+        if (ctl->plan.actions[i].type == ACT_ENABLE && ctl->plan.actions[i].host == host &&
+            ctl->plan.actions[i].outcome == OUTCOME_PLANNED)
+            return;
+    /* Executed by the loop that called us: it runs to ctl->plan.n. */
+    planAdd(&ctl->plan, ACT_ENABLE, host, -1, -1, "evacuation failed: %.60s stayed",
+            vm ? vm : "a VM");
+}
+
+static void rememberMove(Controller *ctl, int vm, int host) {
+    growArray((void **)&ctl->lastMoves, 2 * sizeof(int), &ctl->capLastMoves, ctl->nLastMoves + 1);
+    ctl->lastMoves[2 * ctl->nLastMoves] = vm;
+    ctl->lastMoves[2 * ctl->nLastMoves + 1] = host;
+    ctl->nLastMoves++;
+}
+
 static void executePlan(Controller *ctl, Cloud *cloud) {
     int inFlight = migrationsInFlight(&cloud->view);
+    const CloudView *v = &cloud->view;
+    for (int h = 0; h < v->nhosts; h++)
+        ctl->leaving[h] = 0;
+    for (size_t i = 0; i < ctl->plan.n; i++) {
+        const Action *a = &ctl->plan.actions[i];
+        if (a->type == ACT_MIGRATE && a->vm >= 0 && a->vm < v->nvms)
+            ctl->leaving[v->vms[a->vm].host]++;
+    }
+    ctl->nLastMoves = 0;
+    /* ctl->plan.n may grow: a failed evacuation appends its host's enable. */
     for (size_t i = 0; i < ctl->plan.n; i++) {
         Action *a = &ctl->plan.actions[i];
         if (a->outcome == OUTCOME_REFUSED) { /* held by the power cap */
             ctl->stats.refused++;
+            audit(ctl, i, 0);
             continue;
         }
         /* The configured mode, or hybrid where the migration model says
@@ -174,28 +255,43 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
         /* Power-off is re-checked against a fresh view: the cloud may have
          * changed since the plan was made (a VM booted, an operator acted). */
         if (a->type == ACT_POWER_OFF && cloudRefresh(cloud) != 0) {
-            a->outcome = OUTCOME_FAILED;
-            snprintf(a->detail, sizeof(a->detail), "%.95s", errLast());
-            ctl->stats.failed++;
+            fail(ctl, a, errLast());
+            audit(ctl, i, 0);
             continue;
         }
         const char *why = checkAction(ctl, &cloud->view, a, inFlight);
         if (why) {
             refuse(ctl, a, why);
+            audit(ctl, i, 0);
+            continue;
+        }
+        /* The intent is on record before the action runs, or the action
+         * does not run: after a crash, what was maybe done must be known. */
+        if (ctl->audit && ctl->audit(ctl->auditArg, &ctl->plan, i, AUDIT_INTENT, 0) != 0) {
+            refuse(ctl, a, "the audit log could not record the intent");
+            snprintf(a->detail, sizeof(a->detail), "audit log: %.80s", errLast());
             continue;
         }
         /* Remember the source: the backend updates the view. */
         int vmHost = a->type == ACT_MIGRATE ? cloud->view.vms[a->vm].host : -1;
-        if (executeAction(cloud, a) != 0) {
-            a->outcome = OUTCOME_FAILED;
-            snprintf(a->detail, sizeof(a->detail), "%.95s", errLast());
-            ctl->stats.failed++;
+        double t0 = nowSeconds();
+        int rc = executeAction(cloud, a);
+        double took = nowSeconds() - t0;
+        a = &ctl->plan.actions[i];
+        if (rc != 0) {
+            fail(ctl, a, errLast());
+            audit(ctl, i, took);
+            if (a->type == ACT_MIGRATE)
+                reenableAfterFailure(ctl, cloud, vmHost, cloud->view.vms[a->vm].name);
             continue;
         }
         a->outcome = OUTCOME_DONE;
+        audit(ctl, i, took);
         if (a->type == ACT_MIGRATE) {
             inFlight++;
+            ctl->leaving[vmHost]--;
             projectMove(ctl, &cloud->view.vms[a->vm], vmHost, a->target);
+            rememberMove(ctl, a->vm, vmHost);
             ctl->stats.migrations++;
         } else if (a->type == ACT_POWER_OFF) {
             ctl->stats.powerOffs++;
@@ -203,34 +299,94 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             ctl->stats.powerOns++;
         }
     }
+    ctl->applied = true;
 }
 
-int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
-    if (cloudRefresh(cloud) != 0) return -1;
-    ctl->stats.ticks++;
-    planClear(&ctl->plan);
-    projectHosts(ctl, &cloud->view);
-    memset(&ctl->cap, 0, sizeof(ctl->cap));
-    /* Under a cap, the policy and the safety rules both pack up to
-     * CAP_HIGH and keep no headroom: a policy that saw an overload at its
-     * own threshold, or wanted spare capacity, would undo the
-     * consolidation the cap asks for. */
-    double high = ctl->cfg.high, headroom = ctl->cfg.headroom;
+/* Migrations the last executed plan started whose VM has settled back on
+ * its source (the backend accepted them, then they failed): the
+ * evacuation of that host failed. */
+static void checkLastMoves(Controller *ctl, const CloudView *v) {
+    for (size_t k = 0; k < ctl->nLastMoves; k++) {
+        int vm = ctl->lastMoves[2 * k], host = ctl->lastMoves[2 * k + 1];
+        if (vm >= v->nvms || host >= v->nhosts) continue;
+        const Vm *x = &v->vms[vm];
+        if (x->target >= 0 || x->host != host) continue; /* in flight, or landed */
+        const Host *h = &v->hosts[host];
+        if (h->enabled || !h->disabledByGeyser || h->state != HOST_ON) continue;
+        bool listed = false;
+        for (size_t i = 0; i < ctl->plan.n && !listed; i++)
+            listed = ctl->plan.actions[i].type == ACT_ENABLE && ctl->plan.actions[i].host == host;
+        if (!listed)
+            planAdd(&ctl->plan, ACT_ENABLE, host, -1, -1, "evacuation failed: %.60s stayed",
+                    x->name);
+    }
+    ctl->nLastMoves = 0;
+}
+
+/* Under a cap, the policy and the safety rules both pack up to CAP_HIGH
+ * and keep no headroom: a policy that saw an overload at its own
+ * threshold, or wanted spare capacity, would undo the consolidation the
+ * cap asks for. Returns the configuration to restore. */
+static CtlConfig capConfig(Controller *ctl) {
+    CtlConfig saved = ctl->cfg;
     if (ctl->capW >= 0) {
         if (ctl->cfg.high < CAP_HIGH) ctl->cfg.high = CAP_HIGH;
         ctl->cfg.headroom = 0;
     }
+    return saved;
+}
+
+static int makePlan(Controller *ctl, Cloud *cloud) {
+    if (cloudRefresh(cloud) != 0) return -1;
+    ctl->stats.ticks++;
+    planClear(&ctl->plan);
+    ctl->plan.id = ctl->nextPlanId++;
+    ctl->applied = false;
+    projectHosts(ctl, &cloud->view);
+    memset(&ctl->cap, 0, sizeof(ctl->cap));
+    checkLastMoves(ctl, &cloud->view);
     const PolicyDriver *pd = ctl->policy->drv;
     int rc = pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan);
     if (rc != 0) {
         errPrefix("policy %s", pd->name);
-    } else {
-        if (ctl->capW >= 0)
-            capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan,
-                    &ctl->cap);
-        if (execute) executePlan(ctl, cloud);
+        return -1;
     }
-    ctl->cfg.high = high;
-    ctl->cfg.headroom = headroom;
-    return rc == 0 ? 0 : -1;
+    if (ctl->capW >= 0)
+        capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan, &ctl->cap);
+    return 0;
+}
+
+int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
+    CtlConfig saved = capConfig(ctl);
+    int rc = makePlan(ctl, cloud);
+    if (rc == 0 && execute) executePlan(ctl, cloud);
+    ctl->cfg.high = saved.high;
+    ctl->cfg.headroom = saved.headroom;
+    return rc;
+}
+
+int ctlPlan(Controller *ctl, Cloud *cloud) {
+    return ctlTick(ctl, cloud, false);
+}
+
+int ctlApply(Controller *ctl, Cloud *cloud) {
+    if (ctl->applied)
+        return ERR("plan %ld was already applied or discarded, or replaced", ctl->plan.id);
+    if (cloudRefresh(cloud) != 0) {
+        errPrefix("plan %ld", ctl->plan.id);
+        return -1;
+    }
+    CtlConfig saved = capConfig(ctl);
+    projectHosts(ctl, &cloud->view);
+    executePlan(ctl, cloud);
+    ctl->cfg.high = saved.high;
+    ctl->cfg.headroom = saved.headroom;
+    return 0;
+}
+
+void ctlDiscard(Controller *ctl) {
+    for (size_t i = 0; i < ctl->plan.n; i++)
+        if (ctl->plan.actions[i].outcome == OUTCOME_PLANNED)
+            ctl->plan.actions[i].outcome = OUTCOME_DISCARDED;
+    ctl->applied = true;
 }

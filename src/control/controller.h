@@ -5,11 +5,22 @@
  * enforced here, whatever the policy proposes:
  *   - a VM is never placed where it pushes a host above cfg.high, or where
  *     its RAM does not fit;
+ *   - a host is emptied (every VM it holds migrated away by one plan) only
+ *     once it is disabled, so that the scheduler places nothing new there;
  *   - a host is powered off only when it was disabled by geyser, holds no
- *     VM and has no migration in flight (re-checked right before), and only
- *     if at least cfg.minHostsOn hosts stay up;
+ *     VM and has no migration in flight (re-checked against a fresh view
+ *     right before the command), only if at least cfg.minHostsOn hosts stay
+ *     up, and only if the capacity that stays up keeps the spare capacity
+ *     the configuration asks for (capacity x high >= (1 + headroom) x demand);
  *   - a host disabled by an operator is never enabled, evacuated or powered;
- *   - no more than cfg.maxParallelMigrations migrations in flight. */
+ *   - no more than cfg.maxParallelMigrations migrations in flight;
+ *   - a host whose evacuation failed (a migration off it failed, or was
+ *     accepted and the VM is still there once it settled) is enabled
+ *     again, so that a host geyser drained in vain does not stay lost.
+ *
+ * Plans have ids (monotonic per controller) so that one can be approved
+ * later (manual mode: ctlPlan, then ctlApply) and so that the audit log
+ * can tie every action to the plan it came from. */
 #ifndef GEYSER_CONTROLLER_H
 #define GEYSER_CONTROLLER_H
 
@@ -27,10 +38,26 @@ typedef struct CtlStats {
     long failed;  /* actions the backend failed */
 } CtlStats;
 
+/* The audit hook: called with AUDIT_INTENT right before action i of plan
+ * runs (return -1 when the intent could not be recorded: the action is then
+ * held back, refused with the hook's error) and with AUDIT_OUTCOME right
+ * after, with how long the backend call took. Refused actions get only the
+ * outcome call (seconds 0). */
+typedef enum { AUDIT_INTENT = 0, AUDIT_OUTCOME } AuditPhase;
+typedef int (*CtlAuditFn)(void *arg, const Plan *plan, size_t i, AuditPhase phase, double seconds);
+
 typedef struct Controller {
     Policy *policy;
     CtlConfig cfg;
-    Plan plan; /* the last tick's plan, with outcomes */
+    Plan plan;       /* the last plan, with outcomes */
+    long nextPlanId; /* the id the next plan gets (from 1; set it to resume a series) */
+    bool applied;    /* ctl->plan was executed (or discarded): a new one may be made */
+    CtlAuditFn audit;
+    void *auditArg;
+    /* Migrations of the last executed plan, to see at the next plan whether
+     * an evacuation failed: (vm, source host) pairs. */
+    int *lastMoves;
+    size_t nLastMoves, capLastMoves;
     CtlStats stats;
     /* Demand response: the hosts' draw must stay at or below capW watts
      * (negative: no cap). Set by the owner of the signals before a tick. */
@@ -39,6 +66,7 @@ typedef struct Controller {
     /* Scratch, sized to the view, for cumulative safety checks. */
     double *demand;
     double *ram;
+    int *leaving; /* per host: migrations off it in the plan */
     int scratchHosts;
 } Controller;
 
@@ -50,5 +78,15 @@ void ctlFree(Controller *ctl);
  * execute. Returns -1 only when the cloud cannot be read; refused and
  * failed actions are recorded in ctl->plan and ctl->stats. */
 int ctlTick(Controller *ctl, Cloud *cloud, bool execute);
+
+/* Manual mode, in two steps: ctlPlan refreshes the view and makes a new
+ * plan (a new id; nothing is executed); ctlApply executes ctl->plan later,
+ * after refreshing the view again, so that every action is checked against
+ * the cloud as it is then and refused where it became unsafe. ctlApply
+ * fails (-1) when the plan was already applied or discarded. */
+int ctlPlan(Controller *ctl, Cloud *cloud);
+int ctlApply(Controller *ctl, Cloud *cloud);
+/* Mark every planned action of ctl->plan discarded. */
+void ctlDiscard(Controller *ctl);
 
 #endif

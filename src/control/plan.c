@@ -8,6 +8,7 @@
 #include "util.h"
 
 void planInit(Plan *p) {
+    p->id = 0;
     p->actions = NULL;
     p->n = p->cap = 0;
 }
@@ -44,6 +45,6 @@ const char *actionTypeName(ActionType t) {
 }
 
 const char *actionOutcomeName(ActionOutcome o) {
-    static const char *const names[] = {"planned", "done", "refused", "failed"};
+    static const char *const names[] = {"planned", "done", "refused", "failed", "discarded"};
     return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "unknown";
 }

@@ -21,6 +21,7 @@ typedef enum {
     OUTCOME_DONE,        /* the backend accepted it */
     OUTCOME_REFUSED,     /* a safety rule stopped it */
     OUTCOME_FAILED,      /* the backend failed it */
+    OUTCOME_DISCARDED,   /* manual mode: an operator discarded its plan */
 } ActionOutcome;
 
 typedef struct Action {
@@ -35,6 +36,7 @@ typedef struct Action {
 } Action;
 
 typedef struct Plan {
+    long id; /* from the controller: monotonic, 0 for none (plans built by hand) */
     Action *actions;
     size_t n, cap;
 } Plan;

@@ -2,12 +2,15 @@
  * the controller; HTTP handlers read the same state on the same thread. */
 #include "daemon.h"
 
+#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "err.h"
+#include "meter/meter.h"
 #include "recorder.h"
 #include "simcloud.h"
 #include "util.h"
@@ -18,15 +21,14 @@ int daemonParseMode(const char *s, DaemonMode *out) {
     else if (strcmp(s, "auto") == 0)
         *out = MODE_AUTO;
     else if (strcmp(s, "manual") == 0)
-        return ERR("mode 'manual' needs plan approval through the API, which this version does "
-                   "not have yet; use observe or auto");
+        *out = MODE_MANUAL;
     else
-        return ERR("unknown mode '%s' (expected observe or auto)", s);
+        return ERR("unknown mode '%s' (expected observe, manual or auto)", s);
     return 0;
 }
 
 const char *daemonModeName(DaemonMode m) {
-    return m == MODE_AUTO ? "auto" : "observe";
+    return m == MODE_AUTO ? "auto" : m == MODE_MANUAL ? "manual" : "observe";
 }
 
 /* Split the energy each host used since the last tick among the VMs it
@@ -72,13 +74,16 @@ static void attributeEnergy(Daemon *d, double dt) {
     free(share);
 }
 
-/* Events from what the controller did at this control interval. */
-static void recordPlanEvents(Daemon *d) {
+static int simStateSave(const Daemon *d);
+
+/* Events from what the controller did at this control interval (or at an
+ * approval, at time t). */
+static void recordPlanEvents(Daemon *d, double t) {
     const CloudView *v = &d->cloud->view;
     for (size_t i = 0; i < d->ctl->plan.n; i++) {
         const Action *a = &d->ctl->plan.actions[i];
-        if (a->outcome == OUTCOME_PLANNED) continue;
-        HistEvent ev = {.t = d->nextControl, .host = a->host, .vm = -1, .target = -1};
+        if (a->outcome == OUTCOME_PLANNED || a->outcome == OUTCOME_DISCARDED) continue;
+        HistEvent ev = {.t = t, .host = a->host, .vm = -1, .target = -1};
         if (a->outcome == OUTCOME_REFUSED || a->outcome == OUTCOME_FAILED)
             ev.type = a->outcome == OUTCOME_REFUSED ? EV_REFUSED : EV_FAILED;
         else if (a->type == ACT_MIGRATE)
@@ -146,13 +151,21 @@ int daemonTick(Daemon *d, double wallSeconds) {
         simAdvance(d->shadow, d->nextControl);
         simSetTime(d->shadow, d->nextControl);
         energyHookControl(d->energy, d->ctl, &d->cloud->view, d->nextControl, d->intervalS);
-        if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
+        /* A plan waiting for approval stays the plan: its id is what the
+         * operator approves. */
+        if (!daemonPlanWaiting(d)) {
+            if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
+            d->planAtS = d->nextControl;
+            /* An empty plan has nothing to approve. */
+            if (d->cfg.mode != MODE_MANUAL || d->ctl->plan.n == 0) d->ctl->applied = true;
+        }
         energyHookAfterControl(d->energy, d->ctl);
-        recordPlanEvents(d);
+        recordPlanEvents(d, d->nextControl);
         d->nextControl += d->intervalS;
     }
     simAdvance(d->cloud, target);
     simAdvance(d->shadow, target);
+    if (simStateSave(d) != 0) return -1;
     if (target > d->simTime) {
         attributeEnergy(d, target - d->simTime);
         recordTick(d, d->simTime, target);
@@ -160,6 +173,140 @@ int daemonTick(Daemon *d, double wallSeconds) {
     }
     d->simTime = target;
     d->ticks++;
+    return 0;
+}
+
+/* ---- --sim-state: the simulated cloud outlives the daemon ---- */
+
+/* Written to FILE.tmp and renamed, so that a kill leaves the old or the new
+ * state, never half of one. */
+static int simStateSave(const Daemon *d) {
+    if (!d->cfg.simState) return 0;
+    const CloudView *v = &d->cloud->view;
+    json_t *hosts = json_array(), *vms = json_array();
+    for (int h = 0; h < v->nhosts; h++)
+        json_array_append_new(hosts, json_pack("{s:s, s:s, s:b}", "name", v->hosts[h].name, "state",
+                                               hostStateName(v->hosts[h].state), "enabled",
+                                               v->hosts[h].enabled));
+    for (int i = 0; i < v->nvms; i++) {
+        const Vm *vm = &v->vms[i];
+        int at = vm->target >= 0 ? vm->target : vm->host; /* it lands while we are away */
+        json_array_append_new(vms,
+                              json_pack("{s:s, s:s}", "name", vm->name, "host", v->hosts[at].name));
+    }
+    json_t *o = json_pack("{s:o, s:o}", "hosts", hosts, "vms", vms);
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg.simState);
+    int rc = json_dump_file(o, tmp, JSON_COMPACT);
+    json_decref(o);
+    if (rc != 0 || rename(tmp, d->cfg.simState) != 0)
+        return ERR("cannot write the simulated cloud's state to '%s'", d->cfg.simState);
+    return 0;
+}
+
+static int simStateLoad(Daemon *d) {
+    FILE *f = fopen(d->cfg.simState, "r");
+    if (!f) return 0; /* the first run */
+    json_error_t e;
+    json_t *o = json_loadf(f, 0, &e);
+    fclose(f);
+    if (!o) return ERR("%s:%d: %s", d->cfg.simState, e.line, e.text);
+    const CloudView *v = &d->cloud->view;
+    int *vmHost = xmalloc(((size_t)v->nvms + 1) * sizeof(int));
+    HostPowerState *state = xmalloc(((size_t)v->nhosts + 1) * sizeof(HostPowerState));
+    bool *enabled = xmalloc(((size_t)v->nhosts + 1) * sizeof(bool));
+    int rc = 0;
+    json_t *hosts = json_object_get(o, "hosts"), *vms = json_object_get(o, "vms");
+    if (json_array_size(hosts) != (size_t)v->nhosts || json_array_size(vms) != (size_t)v->nvms)
+        rc = ERR("%s: %zu hosts and %zu VMs, but the scenario has %d and %d", d->cfg.simState,
+                 json_array_size(hosts), json_array_size(vms), v->nhosts, v->nvms);
+    for (int h = 0; rc == 0 && h < v->nhosts; h++) {
+        json_t *x = json_array_get(hosts, (size_t)h);
+        const char *st = json_string_value(json_object_get(x, "state"));
+        int k = 0;
+        while (k < 4 && (!st || strcmp(st, hostStateName((HostPowerState)k)) != 0))
+            k++;
+        if (k == 4) rc = ERR("%s: hosts[%d].state: not a host state", d->cfg.simState, h);
+        state[h] = (HostPowerState)k;
+        enabled[h] = json_is_true(json_object_get(x, "enabled"));
+    }
+    for (int i = 0; rc == 0 && i < v->nvms; i++) {
+        const char *at = json_string_value(json_object_get(json_array_get(vms, (size_t)i), "host"));
+        vmHost[i] = at ? cloudHostIndex(d->cloud, at) : -1;
+        if (vmHost[i] < 0) rc = ERR("%s: vms[%d].host: no such host", d->cfg.simState, i);
+    }
+    if (rc == 0) rc = simRestore(d->cloud, vmHost, state, enabled);
+    json_decref(o);
+    free(vmHost);
+    free(state);
+    free(enabled);
+    return rc;
+}
+
+bool daemonPlanWaiting(const Daemon *d) {
+    return d->cfg.mode == MODE_MANUAL && !d->ctl->applied && d->ctl->plan.n > 0;
+}
+
+static int checkWaiting(const Daemon *d, long planId, bool *stale) {
+    *stale = true;
+    const Plan *p = &d->ctl->plan;
+    if (d->cfg.mode != MODE_MANUAL)
+        return ERR("the daemon runs in %s mode: plans are not waiting for approval",
+                   daemonModeName(d->cfg.mode));
+    if (planId != p->id)
+        return ERR("plan %ld is not the current plan (%ld): it was replaced", planId, p->id);
+    if (d->ctl->applied) return ERR("plan %ld was already applied or discarded", planId);
+    *stale = false;
+    return 0;
+}
+
+int daemonApply(Daemon *d, long planId, bool *stale) {
+    if (checkWaiting(d, planId, stale) != 0) return -1;
+    if (ctlApply(d->ctl, d->cloud) != 0) return -1;
+    recordPlanEvents(d, d->simTime);
+    return 0;
+}
+
+int daemonDiscard(Daemon *d, long planId, bool *stale) {
+    if (checkWaiting(d, planId, stale) != 0) return -1;
+    ctlDiscard(d->ctl);
+    return 0;
+}
+
+static double auditClock(const Daemon *d) {
+    return d->rec ? recorderClock(d->rec, d->simTime) : d->wallStart + d->simTime;
+}
+
+/* The controller's audit hook (controller.h). */
+static int onAudit(void *arg, const Plan *plan, size_t i, AuditPhase phase, double seconds) {
+    Daemon *d = arg;
+    const CloudView *v = &d->cloud->view;
+    if (phase == AUDIT_INTENT)
+        return auditIntent(d->audit, v, plan, i, daemonModeName(d->cfg.mode), auditClock(d));
+    /* The simulated cloud keeps what was done, as a real one does. */
+    if (simStateSave(d) != 0) fprintf(stderr, "geyser serve: %s\n", errLast());
+    /* Fault injection for the crash test (tests/cli/serve_crash.sh): die
+     * as kill -9 would, after an action ran and before its outcome is
+     * recorded, the window reconciliation exists for. */
+    if (plan->actions[i].outcome != OUTCOME_REFUSED && ++d->auditedRuns == d->killBeforeOutcome)
+        raise(SIGKILL);
+    if (auditOutcome(d->audit, v, plan, i, seconds, auditClock(d)) != 0)
+        fprintf(stderr, "geyser serve: %s\n", errLast()); /* the action ran: go on */
+    return 0;
+}
+
+/* With a store: settle what a previous run left half done, and resume its
+ * plan ids, before the first plan (audit.h). */
+static int reconcileAtStart(Daemon *d) {
+    double t = auditClock(d);
+    if (auditReconcile(d->audit, d->cloud, t, &d->reconciled) != 0) return -1;
+    if (d->reconciled.maxPlan >= d->ctl->nextPlanId) d->ctl->nextPlanId = d->reconciled.maxPlan + 1;
+    if (d->reconciled.pending || d->reconciled.retracked)
+        fprintf(stderr,
+                "geyser serve: reconciled %ld action(s) left without outcome (%ld done, %ld "
+                "abandoned); %ld host(s) tracked again as disabled by geyser\n",
+                d->reconciled.pending, d->reconciled.done, d->reconciled.abandoned,
+                d->reconciled.retracked);
     return 0;
 }
 
@@ -212,6 +359,17 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
                           .tlsKey = cfg->tlsKey,
                           .tokenFile = cfg->tokenFile};
     if (cfg->store && !(d->rec = recorderCreate(cfg->store, d))) goto fail;
+    d->wallStart = meterWallClock();
+    d->audit = auditCreate(d->rec ? recorderStore(d->rec) : NULL);
+    d->ctl->audit = onAudit;
+    d->ctl->auditArg = d;
+    const char *kill = getenv("GEYSER_TEST_KILL_BEFORE_OUTCOME");
+    if (kill && parseLong(kill, &d->killBeforeOutcome) != 0) goto fail;
+    if (cfg->simState && simStateLoad(d) != 0) {
+        errPrefix("--sim-state");
+        goto fail;
+    }
+    if (reconcileAtStart(d) != 0) goto fail;
     d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;
     return d;
@@ -230,6 +388,7 @@ int daemonRun(Daemon *d) {
 void daemonFree(Daemon *d) {
     if (!d) return;
     httpStop(d->http);
+    auditFree(d->audit);
     recorderFree(d->rec);
     loopFree(d->loop);
     ctlFree(d->ctl);

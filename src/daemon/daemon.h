@@ -8,6 +8,7 @@
 #define GEYSER_DAEMON_H
 
 #include "attribution.h"
+#include "audit.h"
 #include "controller.h"
 #include "energyhook.h"
 #include "history.h"
@@ -18,6 +19,7 @@
 typedef enum {
     MODE_OBSERVE = 0, /* record and plan, never act */
     MODE_AUTO,        /* act on every plan */
+    MODE_MANUAL,      /* plans wait for approval (daemonApply) */
 } DaemonMode;
 
 typedef struct DaemonConfig {
@@ -32,6 +34,7 @@ typedef struct DaemonConfig {
     const char *tlsKey;
     const char *tokenFile;   /* bearer token for requests that change anything */
     const char *store;       /* record each tick into this store (recorder.h), or NULL */
+    const char *simState;    /* the simulated cloud's state, kept across restarts, or NULL */
     EnergyHookConfig energy; /* signals, caps, deferrable jobs (energyhook.h) */
 } DaemonConfig;
 
@@ -44,6 +47,7 @@ typedef struct Daemon {
     Controller *ctl;
     double simTime;     /* simulated seconds since start */
     double nextControl; /* simulated time of the next controller tick */
+    double planAtS;     /* simulated time the current plan was made */
     double intervalS;
     long long startedMs;
     long ticks;
@@ -61,9 +65,14 @@ typedef struct Daemon {
     float *frHostPower, *frHostUtil, *frVmUtil, *frVmPower; /* the frame being recorded */
     uint8_t *frHostState, *overloaded;
     double *vmEnergyPrev;
-    double migrationMBps; /* link bandwidth, for the migrations' estimated duration */
-    struct Recorder *rec; /* --store, or NULL */
-    EnergyHook *energy;   /* the energy supply: signals, caps, job queue */
+    double migrationMBps;      /* link bandwidth, for the migrations' estimated duration */
+    struct Recorder *rec;      /* --store, or NULL */
+    EnergyHook *energy;        /* the energy supply: signals, caps, job queue */
+    Audit *audit;              /* intents and outcomes of every action (audit.h) */
+    double wallStart;          /* the audit clock without a store: wall start + simulated time */
+    ReconcileStats reconciled; /* what the start-up reconciliation found */
+    long auditedRuns;          /* actions run (for the crash test's fault injection) */
+    long killBeforeOutcome;    /* GEYSER_TEST_KILL_BEFORE_OUTCOME: SIGKILL itself there */
 } Daemon;
 
 int daemonParseMode(const char *s, DaemonMode *out);
@@ -76,7 +85,19 @@ int daemonRun(Daemon *d);
 void daemonFree(Daemon *d);
 
 /* One tick: advance the simulated cloud and run the controller where a
- * control interval ends. Exposed for tests. */
+ * control interval ends. Exposed for tests. In manual mode a plan with
+ * actions waits (the controller makes no new one) until it is applied or
+ * discarded. */
 int daemonTick(Daemon *d, double wallSeconds);
+
+/* Manual mode: execute (or discard) the waiting plan, which must have the
+ * id given. -1 with the reason when there is no such plan waiting (*stale
+ * is then set: the id is not the current plan's, or it was applied or
+ * discarded already), or when the cloud cannot be read. Apply re-checks
+ * every action against the cloud as it is now. */
+int daemonApply(Daemon *d, long planId, bool *stale);
+int daemonDiscard(Daemon *d, long planId, bool *stale);
+/* Whether the current plan waits for approval. */
+bool daemonPlanWaiting(const Daemon *d);
 
 #endif

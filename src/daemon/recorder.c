@@ -160,6 +160,14 @@ long recorderFailures(const Recorder *r) {
     return r->failures;
 }
 
+Store *recorderStore(Recorder *r) {
+    return r->st;
+}
+
+double recorderClock(const Recorder *r, double simTime) {
+    return r->start + simTime;
+}
+
 void recorderFree(Recorder *r) {
     if (!r) return;
     storeClose(r->st);

@@ -32,6 +32,11 @@ int recorderTick(Recorder *r, const Daemon *d, double t0, double t1);
 long recorderTicks(const Recorder *r);
 long recorderFailures(const Recorder *r);
 
+/* The store it writes to (borrowed), for the audit log (audit.h). */
+struct Store *recorderStore(Recorder *r);
+/* Its clock: the wall-clock start plus simulated seconds. */
+double recorderClock(const Recorder *r, double simTime);
+
 void recorderFree(Recorder *r);
 
 #endif

@@ -493,6 +493,46 @@ double simHostEnergy(const Cloud *c, int h) {
     return ((const SimCloud *)c)->hs[h].energyJ;
 }
 
+/* Move a VM at once (no migration): for restoring a saved placement. */
+static void vmPlace(SimCloud *s, int vmi, int to) {
+    CloudView *v = &s->base.view;
+    Vm *vm = &v->vms[vmi];
+    int from = vm->host;
+    if (from == to) return;
+    Host *src = &v->hosts[from], *dst = &v->hosts[to];
+    double t = v->now, d = vmDemand(vm);
+    hostIntegrate(s, from, t);
+    hostIntegrate(s, to, t);
+    src->demand -= d;
+    src->ramUsed -= vm->ramMb;
+    src->nvms--;
+    dst->demand += d;
+    dst->ramUsed += vm->ramMb;
+    dst->nvms++;
+    vm->host = to;
+    hostRedraw(s, from);
+    hostRedraw(s, to);
+}
+
+int simRestore(Cloud *c, const int *vmHost, const HostPowerState *state, const bool *enabled) {
+    SimCloud *s = sim(c);
+    CloudView *v = &c->view;
+    if (s->nmigrating > 0) return ERR("cannot restore a simulated cloud with migrations in flight");
+    for (int i = 0; i < v->nvms; i++)
+        if (vmHost[i] >= 0 && vmHost[i] < v->nhosts) vmPlace(s, i, vmHost[i]);
+    for (int h = 0; h < v->nhosts; h++) {
+        Host *host = &v->hosts[h];
+        HostPowerState st = state[h] == HOST_BOOTING         ? HOST_ON
+                            : state[h] == HOST_SHUTTING_DOWN ? HOST_OFF
+                                                             : state[h];
+        /* A host with VMs is on, whatever the file says. */
+        if (st != host->state && (st == HOST_ON || host->nvms == 0)) setState(s, h, st, v->now);
+        host->enabled = enabled[h];
+        host->disabledByGeyser = false; /* the cloud keeps no such mark (audit.h) */
+    }
+    return 0;
+}
+
 int simOperatorDisable(Cloud *c, int h) {
     if (h < 0 || h >= c->view.nhosts) return ERR("no host with index %d", h);
     c->view.hosts[h].enabled = false;

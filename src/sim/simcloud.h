@@ -89,6 +89,14 @@ double simHostEnergy(const Cloud *c, int host);
  * must leave such a host alone. */
 int simOperatorDisable(Cloud *c, int host);
 
+/* Put a fresh simulated cloud in a state another process saved (the
+ * daemon's --sim-state, which lets the simulated cloud outlive the daemon
+ * as a real one does): VM i on host vmHost[i] (-1: where it is), host h
+ * in state[h] (boots and shutdowns finished) and enabled[h]. Which hosts
+ * geyser disabled is not part of a cloud's state: every disabled host comes
+ * back disabled by "someone", as from a libvirt cloud after a restart. */
+int simRestore(Cloud *c, const int *vmHost, const HostPowerState *state, const bool *enabled);
+
 /* Mark a host as failing every power-on (fault injection for tests). */
 void simFailPowerOn(Cloud *c, int host);
 

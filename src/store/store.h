@@ -88,7 +88,7 @@ typedef struct VmEnergySample {
  *   STORE_VM_ENERGY   host, name = vm, text = project, t, value = joules
  *   STORE_HOSTS       host, text = server type
  *   STORE_METERS      host, name = meter, text = driver, source
- *   STORE_EVENTS      host, name = vm, text = kind, t
+ *   STORE_EVENTS      host, name = vm, text = kind, t, detail = the JSON text
  * Rows come ordered by host, name, then time. */
 typedef enum {
     STORE_POWER = 0,
@@ -103,6 +103,7 @@ typedef enum {
 
 typedef struct StoreRow {
     const char *host, *name, *text;
+    const char *detail; /* STORE_EVENTS only: the event's detail (JSON text), or NULL */
     double t, value;
     long count;
     SampleSource source;

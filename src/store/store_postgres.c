@@ -475,21 +475,22 @@ static int pgEnergy(void *p, double from, double to, HostEnergy **out, size_t *n
 
 /* Every scan returns host, name, text, t, value, count, source (store.h). */
 static const char *const scanSql[STORE_TABLES] = {
-    [STORE_POWER] = "SELECT s.host, s.meter, NULL, p.t, p.watts, 0, p.source FROM power p"
+    [STORE_POWER] = "SELECT s.host, s.meter, NULL, p.t, p.watts, 0, p.source, NULL FROM power p"
                     " JOIN series s ON s.id = p.series WHERE p.t >= $1 AND p.t < $2"
                     " ORDER BY s.host, s.meter, p.t",
-    [STORE_HOST_UTIL] = "SELECT host, NULL, NULL, t, util, 0, 0 FROM host_util"
+    [STORE_HOST_UTIL] = "SELECT host, NULL, NULL, t, util, 0, 0, NULL FROM host_util"
                         " WHERE t >= $1 AND t < $2 ORDER BY host, t",
-    [STORE_VM_UTIL] = "SELECT host, vm, NULL, t, util, vcpus, 0 FROM vm_util"
+    [STORE_VM_UTIL] = "SELECT host, vm, NULL, t, util, vcpus, 0, NULL FROM vm_util"
                       " WHERE t >= $1 AND t < $2 ORDER BY host, vm, t",
-    [STORE_VM_ENERGY] = "SELECT host, vm, project, t, joules, 0, 0 FROM vm_energy"
+    [STORE_VM_ENERGY] = "SELECT host, vm, project, t, joules, 0, 0, NULL FROM vm_energy"
                         " WHERE t >= $1 AND t < $2 ORDER BY host, vm, t",
-    [STORE_HOSTS] = "SELECT host, NULL, server_type, 0, 0, 0, 0 FROM host_info"
+    [STORE_HOSTS] = "SELECT host, NULL, server_type, 0, 0, 0, 0, NULL FROM host_info"
                     " WHERE $1::float8 <= $2::float8 ORDER BY host",
-    [STORE_METERS] = "SELECT host, meter, driver, 0, 0, 0, source FROM meter_info"
+    [STORE_METERS] = "SELECT host, meter, driver, 0, 0, 0, source, NULL FROM meter_info"
                      " WHERE $1::float8 <= $2::float8 ORDER BY host, meter",
-    [STORE_EVENTS] = "SELECT host, vm, kind, t, 0, 0, 0 FROM events WHERE t >= $1 AND t < $2"
-                     " ORDER BY host, vm, t",
+    [STORE_EVENTS] =
+        "SELECT host, vm, kind, t, 0, 0, 0, detail FROM events WHERE t >= $1 AND t < $2"
+        " ORDER BY host, vm, t",
 };
 
 static const char *pgValue(const PGresult *r, int row, int col) {
@@ -511,7 +512,8 @@ static int pgScan(void *p, StoreTable table, double from, double to, StoreRowFn 
                         .t = strtod(PQgetvalue(r, i, 3), NULL),
                         .value = strtod(PQgetvalue(r, i, 4), NULL),
                         .count = strtol(PQgetvalue(r, i, 5), NULL, 10),
-                        .source = (SampleSource)strtol(PQgetvalue(r, i, 6), NULL, 10)};
+                        .source = (SampleSource)strtol(PQgetvalue(r, i, 6), NULL, 10),
+                        .detail = pgValue(r, i, 7)};
         stop = fn(ctx, &row);
     }
     PQclear(r);

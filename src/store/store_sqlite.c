@@ -513,21 +513,22 @@ static int sqliteEnergy(void *p, double from, double to, HostEnergy **out, size_
 
 /* Every scan returns host, name, text, t, value, count, source (store.h). */
 static const char *const scanSql[STORE_TABLES] = {
-    [STORE_POWER] = "SELECT s.host, s.meter, NULL, p.t, p.watts, 0, p.source FROM power p"
+    [STORE_POWER] = "SELECT s.host, s.meter, NULL, p.t, p.watts, 0, p.source, NULL FROM power p"
                     " JOIN series s ON s.id = p.series WHERE p.t >= ?1 AND p.t < ?2"
                     " ORDER BY s.host, s.meter, p.t",
-    [STORE_HOST_UTIL] = "SELECT host, NULL, NULL, t, util, 0, 0 FROM host_util"
+    [STORE_HOST_UTIL] = "SELECT host, NULL, NULL, t, util, 0, 0, NULL FROM host_util"
                         " WHERE t >= ?1 AND t < ?2 ORDER BY host, t",
-    [STORE_VM_UTIL] = "SELECT host, vm, NULL, t, util, vcpus, 0 FROM vm_util"
+    [STORE_VM_UTIL] = "SELECT host, vm, NULL, t, util, vcpus, 0, NULL FROM vm_util"
                       " WHERE t >= ?1 AND t < ?2 ORDER BY host, vm, t",
-    [STORE_VM_ENERGY] = "SELECT host, vm, project, t, joules, 0, 0 FROM vm_energy"
+    [STORE_VM_ENERGY] = "SELECT host, vm, project, t, joules, 0, 0, NULL FROM vm_energy"
                         " WHERE t >= ?1 AND t < ?2 ORDER BY host, vm, t",
-    [STORE_HOSTS] = "SELECT host, NULL, server_type, 0, 0, 0, 0 FROM host_info"
+    [STORE_HOSTS] = "SELECT host, NULL, server_type, 0, 0, 0, 0, NULL FROM host_info"
                     " WHERE ?1 <= ?2 ORDER BY host",
-    [STORE_METERS] = "SELECT host, meter, driver, 0, 0, 0, source FROM meter_info"
+    [STORE_METERS] = "SELECT host, meter, driver, 0, 0, 0, source, NULL FROM meter_info"
                      " WHERE ?1 <= ?2 ORDER BY host, meter",
-    [STORE_EVENTS] = "SELECT host, vm, kind, t, 0, 0, 0 FROM events WHERE t >= ?1 AND t < ?2"
-                     " ORDER BY host, vm, t",
+    [STORE_EVENTS] =
+        "SELECT host, vm, kind, t, 0, 0, 0, detail FROM events WHERE t >= ?1 AND t < ?2"
+        " ORDER BY host, vm, t",
 };
 
 static int sqliteScan(void *p, StoreTable table, double from, double to, StoreRowFn fn, void *ctx) {
@@ -545,7 +546,8 @@ static int sqliteScan(void *p, StoreTable table, double from, double to, StoreRo
                       .t = sqlite3_column_double(s, 3),
                       .value = sqlite3_column_double(s, 4),
                       .count = (long)sqlite3_column_int64(s, 5),
-                      .source = (SampleSource)sqlite3_column_int(s, 6)};
+                      .source = (SampleSource)sqlite3_column_int(s, 6),
+                      .detail = (const char *)sqlite3_column_text(s, 7)};
         stop = fn(ctx, &r);
     }
     if (!stop && rc != SQLITE_DONE) stop = dbErr(d, "scanning");

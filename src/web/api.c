@@ -636,11 +636,12 @@ static int onPlan(void *arg, const HttpRequest *req, HttpResponse *resp) {
     for (size_t i = 0; i < plan->n; i++)
         json_array_append_new(actions, actionJson(&d->cloud->view, &plan->actions[i], &per[i]));
     free(per);
-    return sendJson(resp, json_pack("{s:s, s:s, s:f, s:f, s:f, s:o, s:o}", "mode",
+    return sendJson(resp, json_pack("{s:I, s:b, s:s, s:s, s:f, s:f, s:f, s:o, s:o}", "id",
+                                    (json_int_t)plan->id, "waiting", daemonPlanWaiting(d), "mode",
                                     daemonModeName(d->cfg.mode), "policy", d->ctl->policy->spec,
-                                    "time_s", d->simTime, "planned_at_s",
-                                    d->nextControl - d->intervalS, "next_control_s", d->nextControl,
-                                    "estimate", planEstimateJson(&est), "actions", actions));
+                                    "time_s", d->simTime, "planned_at_s", d->planAtS,
+                                    "next_control_s", d->nextControl, "estimate",
+                                    planEstimateJson(&est), "actions", actions));
 }
 
 static json_t *modelJson(const Daemon *d, const ServerType *t) {
@@ -732,13 +733,14 @@ static int onStatus(void *arg, const HttpRequest *req, HttpResponse *resp) {
     return sendJson(resp, o);
 }
 
-/* POST /api/v1/mode?mode=observe|auto: the one change the API offers so far;
- * the bearer token guards it (http.c). */
+/* POST /api/v1/mode?mode=observe|manual|auto; the bearer token guards it
+ * (http.c), as it does the plan's approval (api_plan.c). */
 static int onMode(void *arg, const HttpRequest *req, HttpResponse *resp) {
     Daemon *d = arg;
     const char *m = httpQuery(req, "mode");
     DaemonMode mode;
-    if (!m) return sendError(resp, badRequest(resp, 400, "mode: missing (observe or auto)"));
+    if (!m)
+        return sendError(resp, badRequest(resp, 400, "mode: missing (observe, manual or auto)"));
     if (daemonParseMode(m, &mode) != 0)
         return sendError(resp, badRequest(resp, 400, "mode: %s", errLast()));
     d->cfg.mode = mode;
@@ -811,7 +813,13 @@ static int onApiIndex(void *arg, const HttpRequest *req, HttpResponse *resp) {
         "migrations, power changes, threshold crossings (from, to, host, type, limit)",
         "/api/v1/plan", "the controller's current plan and its reasons", "/api/v1/models",
         "power models per server type with recent samples", "POST /api/v1/mode",
-        "switch observe/auto (bearer token)", "/metrics", "Prometheus exposition");
+        "switch observe/manual/auto (bearer token)", "/metrics", "Prometheus exposition");
+    json_object_set_new(r, "POST /api/v1/plan/ID/apply",
+                        json_string("manual mode: execute the waiting plan ID (bearer token)"));
+    json_object_set_new(r, "POST /api/v1/plan/ID/discard",
+                        json_string("manual mode: drop the waiting plan ID (bearer token)"));
+    json_object_set_new(r, "/api/v1/audit",
+                        json_string("intents and outcomes of every action (plan, limit)"));
     json_object_set_new(r, "/api/v1/signals",
                         json_string("price, carbon, renewable: live values, staleness, forecast"));
     json_object_set_new(r, "POST /api/v1/signals",
@@ -875,5 +883,5 @@ int apiRegister(Daemon *d) {
                   {"GET", "/assets/*", onAsset}};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         if (httpRoute(d->http, routes[i].method, routes[i].path, routes[i].fn, d) != 0) return -1;
-    return 0;
+    return apiPlanRegister(d);
 }

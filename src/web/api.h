@@ -8,6 +8,8 @@
 struct Daemon;
 
 int apiRegister(struct Daemon *d);
+/* The plan's approval and the audit log (api_plan.c), called by apiRegister. */
+int apiPlanRegister(struct Daemon *d);
 
 /* The Prometheus text exposition of the daemon's state. Exposed for tests
  * and the benchmark. */

@@ -1,7 +1,9 @@
 // dashboard.mjs - drive the dashboard in Debian's chromium through
 // playwright-core: every page renders, its charts hold data, the host grid
-// has one cell per host, and host -> events -> plan navigation works.
-// Usage: node dashboard.mjs URL SCREENSHOT_DIR HOSTS
+// has one cell per host, and host -> events -> plan navigation works; with
+// a second daemon in manual mode, the plan page's Apply button (with the
+// bearer token typed in) executes the waiting plan.
+// Usage: node dashboard.mjs URL SCREENSHOT_DIR HOSTS [MANUAL_URL TOKEN]
 // Prints "ok ..." / "FAIL ..." lines; exits 1 on any failure.
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web");
 const { chromium } = await import(join(web, "node_modules", "playwright-core", "index.mjs"));
 
-const [url, shots, hostsArg] = process.argv.slice(2);
+const [url, shots, hostsArg, manualUrl, token] = process.argv.slice(2);
 const hosts = Number(hostsArg);
 mkdirSync(shots, { recursive: true });
 const profile = mkdtempSync(join(tmpdir(), "geyser-chromium-"));
@@ -102,6 +104,7 @@ try {
   check(est && typeof est.saving_w === "number" && typeof est.migration_data_mb === "number", "plan: API estimate");
   const cards = await page.locator(".card .label").allTextContents();
   check(cards.some(t => /expected saving/i.test(t)) && cards.some(t => /migration cost/i.test(t)), "plan: saving and cost cards");
+  check(/dry run/.test(await page.locator("#plan-approval").textContent()), "plan: dry-run label outside manual mode");
   await page.screenshot({ path: join(shots, "plan.png"), fullPage: true });
 
   await page.click('nav a[data-nav="models"]');
@@ -150,6 +153,40 @@ try {
   await page.waitForFunction(() => /stale live value 111/.test(document.getElementById("energy-cards").textContent), null, { timeout: 10000 })
     .then(() => check(true, "energy: the stale live value is shown as stale"), () => check(false, "energy: the stale live value is shown as stale"));
   await page.screenshot({ path: join(shots, "energy.png"), fullPage: true });
+
+  if (manualUrl) {
+    await page.goto(manualUrl + "/#/plan");
+    await ready();
+    await page.waitForSelector("#plan-apply:not([disabled])", { timeout: 30000 });
+    const id = Number(await page.locator("#plan-apply").getAttribute("data-id"));
+    check(id >= 1 && (await page.locator("#plan-id").textContent()).includes(`#${id}`), `manual: plan #${id} shown with its id`);
+    const outcomes = () => page.locator("#plan .tag.done, #plan .tag.planned, #plan .tag.refused, #plan .tag.failed").allTextContents();
+    const before = await outcomes();
+    check(before.length > 0 && before.every(o => o === "planned"), "manual: every action planned before approval");
+    // Without the token the daemon refuses, and the page says so.
+    await page.click("#plan-apply");
+    await page.waitForFunction(() => /refused \(HTTP 401\)/.test(document.getElementById("plan-msg")?.textContent || ""), null, { timeout: 30000 });
+    check(true, "manual: apply without the token is refused (401)");
+    // The browser logs that refused request as a console error: expected once.
+    const k = errors.findIndex(e => /status of 401/.test(e));
+    if (k >= 0) errors.splice(k, 1);
+    await page.fill("#plan-token", token);
+    await page.click("#plan-apply");
+    await page.waitForFunction(i => new RegExp(`plan #${i} applied`).test(document.getElementById("plan-msg")?.textContent || ""), id, { timeout: 30000 });
+    check(true, `manual: plan #${id} applied from the page`);
+    await ready();
+    const audit = await page.evaluate(async i => (await (await fetch(`/api/v1/audit?plan=${i}&limit=2000`)).json()).records, id);
+    check(audit.length > 0 && audit.every(r => r.outcome !== null) && audit.some(r => r.outcome === "done"), "manual: the audit log has the plan's outcomes");
+    const shown = await page.locator("#plan-id").textContent();
+    if (shown.includes(`#${id}`)) {
+      const after = await outcomes();
+      check(after.some(o => o === "done") && !after.includes("planned"), "manual: the plan's outcomes changed on the page");
+    } else {
+      check(Number(shown.replace(/\D/g, "")) > id, "manual: a newer plan replaced the applied one");
+    }
+    check(await page.evaluate(() => sessionStorage.getItem("geyser.token")) === token, "manual: token kept in sessionStorage");
+    await page.screenshot({ path: join(shots, "plan-manual.png"), fullPage: true });
+  }
 
   check(errors.length === 0, `no page errors${errors.length ? ": " + errors.join("; ") : ""}`);
 } catch (e) {

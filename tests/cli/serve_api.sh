@@ -38,6 +38,5 @@ wait "$SERVE_PID"; rc=$?
 [ "$rc" -eq 0 ] && pass || fail "daemon exit status $rc after SIGTERM"
 
 expect_fail 2 "unknown mode 'fast'" "bad mode" -- serve --mode fast
-expect_fail 2 "needs plan approval" "manual mode not yet" -- serve --mode manual
 expect_fail 1 "is not an IPv4 or IPv6 address" "bad listen" -- serve --listen nowhere:80 --run-for 1
 finish
