@@ -32,6 +32,8 @@ void ctlFree(Controller *ctl) {
     planFree(&ctl->plan);
     free(ctl->demand);
     free(ctl->ram);
+    free(ctl->flights);
+    free(ctl->evacFailed);
     free(ctl);
 }
 
@@ -54,6 +56,57 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
         ctl->ram[at] += vm->ramMb;
         /* The source keeps the VM's memory until the migration lands. */
         if (vm->target >= 0) ctl->ram[vm->host] += vm->ramMb;
+    }
+}
+
+/* Mark host h's evacuation failed (the first reason is kept). */
+static void evacFail(Controller *ctl, int h, const char *why) {
+    if (h < 0) return;
+    if (h >= ctl->nEvacFailed) {
+        ctl->evacFailed = xrealloc(ctl->evacFailed, (size_t)(h + 1) * sizeof(*ctl->evacFailed));
+        for (int k = ctl->nEvacFailed; k <= h; k++)
+            ctl->evacFailed[k][0] = '\0';
+        ctl->nEvacFailed = h + 1;
+    }
+    if (!ctl->evacFailed[h][0]) snprintf(ctl->evacFailed[h], sizeof(ctl->evacFailed[h]), "%s", why);
+}
+
+/* The migrations started earlier that have ended: a VM that is no longer
+ * in flight and is still on its source did not move. */
+static void checkFlights(Controller *ctl, const CloudView *v) {
+    size_t keep = 0;
+    for (size_t i = 0; i < ctl->nflights; i++) {
+        CtlFlight f = ctl->flights[i];
+        if (f.vm >= v->nvms || f.from >= v->nhosts || f.to >= v->nhosts) continue;
+        const Vm *vm = &v->vms[f.vm];
+        if (vm->target >= 0) {
+            ctl->flights[keep++] = f;
+            continue;
+        }
+        if (vm->host != f.from || vm->ramMb <= 0) continue; /* moved, or deleted */
+        char why[160];
+        snprintf(why, sizeof(why), "%.40s stayed on %.20s (%.80s)", vm->name, v->hosts[f.from].name,
+                 v->lastMigrationError[0] ? v->lastMigrationError : "its migration did not land");
+        evacFail(ctl, f.from, why);
+    }
+    ctl->nflights = keep;
+}
+
+/* Enable again the hosts whose evacuation failed and that still hold VMs
+ * (an empty one may go off as planned); the policy saw them disabled. */
+static void planReenable(Controller *ctl, const CloudView *v) {
+    for (int h = 0; h < ctl->nEvacFailed && h < v->nhosts; h++) {
+        if (!ctl->evacFailed[h][0]) continue;
+        const Host *host = &v->hosts[h];
+        if (host->enabled || !host->disabledByGeyser || host->nvms == 0) {
+            ctl->evacFailed[h][0] = '\0'; /* resolved, by us or by the cloud */
+            continue;
+        }
+        bool planned = false;
+        for (size_t i = 0; i < ctl->plan.n; i++)
+            planned |= ctl->plan.actions[i].type == ACT_ENABLE && ctl->plan.actions[i].host == h;
+        if (!planned)
+            planAdd(&ctl->plan, ACT_ENABLE, h, -1, -1, "evacuation failed: %s", ctl->evacFailed[h]);
     }
 }
 
@@ -184,10 +237,20 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             a->outcome = OUTCOME_FAILED;
             snprintf(a->detail, sizeof(a->detail), "%.95s", errLast());
             ctl->stats.failed++;
+            if (a->type == ACT_MIGRATE) {
+                char msg[160];
+                snprintf(msg, sizeof(msg), "migrating %.30s failed: %.95s",
+                         cloud->view.vms[a->vm].name, a->detail);
+                evacFail(ctl, vmHost, msg);
+            }
             continue;
         }
         a->outcome = OUTCOME_DONE;
+        if (a->type == ACT_ENABLE && a->host < ctl->nEvacFailed) ctl->evacFailed[a->host][0] = '\0';
         if (a->type == ACT_MIGRATE) {
+            growArray((void **)&ctl->flights, sizeof(*ctl->flights), &ctl->capFlights,
+                      ctl->nflights + 1);
+            ctl->flights[ctl->nflights++] = (CtlFlight){a->vm, vmHost, a->target};
             inFlight++;
             projectMove(ctl, &cloud->view.vms[a->vm], vmHost, a->target);
             ctl->stats.migrations++;
@@ -202,6 +265,7 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
 int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
     if (cloudRefresh(cloud) != 0) return -1;
     ctl->stats.ticks++;
+    checkFlights(ctl, &cloud->view);
     planClear(&ctl->plan);
     projectHosts(ctl, &cloud->view);
     memset(&ctl->cap, 0, sizeof(ctl->cap));
@@ -219,6 +283,7 @@ int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
     if (rc != 0) {
         errPrefix("policy %s", pd->name);
     } else {
+        planReenable(ctl, &cloud->view);
         if (ctl->capW >= 0)
             capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan,
                     &ctl->cap);

@@ -9,7 +9,12 @@
  *     VM and has no migration in flight (re-checked right before), and only
  *     if at least cfg.minHostsOn hosts stay up;
  *   - a host disabled by an operator is never enabled, evacuated or powered;
- *   - no more than cfg.maxParallelMigrations migrations in flight. */
+ *   - no more than cfg.maxParallelMigrations migrations in flight;
+ *   - a failed evacuation re-enables the host: a migration the backend
+ *     refused, or one that ended with the VM still on its source (Nova
+ *     answers 202 and fails later), leaves a host geyser disabled with VMs
+ *     on it; the next tick enables it again, and it is never powered off
+ *     while it holds them. */
 #ifndef GEYSER_CONTROLLER_H
 #define GEYSER_CONTROLLER_H
 
@@ -27,6 +32,11 @@ typedef struct CtlStats {
     long failed;  /* actions the backend failed */
 } CtlStats;
 
+/* A migration this controller started and has not yet seen end. */
+typedef struct CtlFlight {
+    int vm, from, to;
+} CtlFlight;
+
 typedef struct Controller {
     Policy *policy;
     CtlConfig cfg;
@@ -40,6 +50,12 @@ typedef struct Controller {
     double *demand;
     double *ram;
     int scratchHosts;
+    /* Failed evacuations: migrations in flight, and per host why its
+     * evacuation failed ("" when it did not), until it is enabled again. */
+    CtlFlight *flights;
+    size_t nflights, capFlights;
+    char (*evacFailed)[128];
+    int nEvacFailed;
 } Controller;
 
 /* Takes ownership of policy. */
