@@ -132,7 +132,7 @@ int cloudPowerOff(Cloud *c, int h, CloudCountFn count) {
     /* The last line of defence: the view may be a tick old. */
     int n = 0;
     if (count(c, h, &n) != 0) {
-        errPrefix("refusing to power off host %s: cannot re-read its instances: ", host->name);
+        errPrefix("refusing to power off host %s: cannot re-read its instances", host->name);
         return -1;
     }
     if (n > 0)

@@ -368,7 +368,7 @@ static int osMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     int rc = osRequest(o->sess, "compute", "POST", path, MV, body, NULL, NULL);
     json_decref(body);
     if (rc != 0) {
-        errPrefix("live migration of %s to %s: ", vm->name, v->hosts[target].name);
+        errPrefix("live migration of %s to %s", vm->name, v->hosts[target].name);
         return -1;
     }
     /* Accepted (202) says nothing about the outcome: refresh() reads it. */
@@ -397,7 +397,7 @@ static int osSetEnabled(Cloud *c, int h, bool enabled, const char *reason) {
                  enabled ? "enabled" : "disabled");
     json_decref(ans);
     if (rc != 0) {
-        errPrefix("%s host %s: ", enabled ? "enabling" : "disabling", hp->name);
+        errPrefix("%s host %s", enabled ? "enabling" : "disabling", hp->name);
         return -1;
     }
     hp->enabled = enabled;
