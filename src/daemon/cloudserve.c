@@ -193,11 +193,14 @@ int cloudServeRun(const CloudServeConfig *cfg, Cloud *cloud, UtilFile *util) {
     if (!s.http || httpRoute(s.http, "GET", "/api/v1/status", onStatus, &s) != 0 ||
         httpRoute(s.http, "GET", "/healthz", onHealth, &s) != 0)
         goto done;
+    const char *colon = strrchr(cfg->listen, ':');
     fprintf(s.cfg.log,
-            "geyser serve: %s cloud (%d hosts, %d VMs), mode %s, policy %s, interval %.0f s, "
-            "status at http://%s/api/v1/status (port %d)\n",
+            "geyser serve: %s cloud (%d hosts, %d VMs), mode %s, policy %s, interval %g s, "
+            "status at %s://%.*s:%d/api/v1/status (port %d)\n",
             cloud->drv->name, cloud->view.nhosts, cloud->view.nvms, daemonModeName(cfg->mode),
-            s.ctl->policy->spec, cfg->intervalS, cfg->listen, httpPort(s.http));
+            s.ctl->policy->spec, cfg->intervalS, cfg->tlsCert ? "https" : "http",
+            colon ? (int)(colon - cfg->listen) : 0, cfg->listen, httpPort(s.http),
+            httpPort(s.http));
     fflush(s.cfg.log);
     s.startedMs = loopNowMs();
     loopAddTimer(s.loop, 0, onTick, &s);

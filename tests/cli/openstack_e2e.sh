@@ -230,6 +230,16 @@ for h in $woken; do
   say "$h: BMC says $(bmc_state "$h"), Nova service $r"
 done
 grep -q ' power_on compute.*: done' "$TMP/serve.log" && pass || fail "no power_on in the log"
+# The host left at 80 % sheds servers to the woken one.
+moved=0
+for _ in $(seq 60); do
+  moved=0
+  for h in $woken; do moved=$((moved + $(on_host "$h"))); done
+  [ "$moved" -gt 0 ] && break
+  sleep 1
+done
+say "servers on the woken host(s) now: $moved"
+[ "$moved" -gt 0 ] && pass || fail "no server moved to the woken host(s); log: $(tail -10 "$TMP/serve.log")"
 status
 expect_json "$TMP/status.json" '[.hosts[] | select(.failed)] | length == 0' "no host marked failed"
 [ "$(active)" = 8 ] && pass || fail "all 8 servers ACTIVE at the end (got $(active))"
