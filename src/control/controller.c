@@ -34,6 +34,7 @@ void ctlFree(Controller *ctl) {
     free(ctl->ram);
     free(ctl->flights);
     free(ctl->evacFailed);
+    free(ctl->failDisabled);
     free(ctl);
 }
 
@@ -107,6 +108,29 @@ static void planReenable(Controller *ctl, const CloudView *v) {
             planned |= ctl->plan.actions[i].type == ACT_ENABLE && ctl->plan.actions[i].host == h;
         if (!planned)
             planAdd(&ctl->plan, ACT_ENABLE, h, -1, -1, "evacuation failed: %s", ctl->evacFailed[h]);
+    }
+}
+
+/* A host that failed its power-on but is still enabled (the policy enabled
+ * it with the power-on, as the wake asks) is disabled again, once. */
+static void planDisableFailed(Controller *ctl, Cloud *cloud) {
+    const CloudView *v = &cloud->view;
+    if (v->nhosts > ctl->nFailDisabled) {
+        ctl->failDisabled = xrealloc(ctl->failDisabled, (size_t)v->nhosts);
+        memset(ctl->failDisabled + ctl->nFailDisabled, 0, (size_t)(v->nhosts - ctl->nFailDisabled));
+        ctl->nFailDisabled = v->nhosts;
+    }
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *host = &v->hosts[h];
+        if (!host->failed) {
+            ctl->failDisabled[h] = 0;
+            continue;
+        }
+        if (ctl->failDisabled[h] || !host->enabled || host->state != HOST_OFF) continue;
+        const char *err = cloudPowerError(cloud, h);
+        planAdd(&ctl->plan, ACT_DISABLE, h, -1, -1, "power-on failed, host excluded: %s",
+                err ? err : "no reason given");
+        ctl->failDisabled[h] = 1;
     }
 }
 
@@ -284,6 +308,7 @@ int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
         errPrefix("policy %s", pd->name);
     } else {
         planReenable(ctl, &cloud->view);
+        planDisableFailed(ctl, cloud);
         if (ctl->capW >= 0)
             capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan,
                     &ctl->cap);

@@ -14,7 +14,10 @@
  *     refused, or one that ended with the VM still on its source (Nova
  *     answers 202 and fails later), leaves a host geyser disabled with VMs
  *     on it; the next tick enables it again, and it is never powered off
- *     while it holds them. */
+ *     while it holds them;
+ *   - a host that failed a power-on is disabled (once: an operator may
+ *     enable it again), so that the scheduler places nothing on a host
+ *     that is off; it is never powered on again. */
 #ifndef GEYSER_CONTROLLER_H
 #define GEYSER_CONTROLLER_H
 
@@ -56,6 +59,9 @@ typedef struct Controller {
     size_t nflights, capFlights;
     char (*evacFailed)[128];
     int nEvacFailed;
+    /* Hosts whose failed power-on this controller has disabled. */
+    unsigned char *failDisabled;
+    int nFailDisabled;
 } Controller;
 
 /* Takes ownership of policy. */
