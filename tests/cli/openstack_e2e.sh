@@ -9,9 +9,11 @@
 #   Light load: geyser disables hosts, evacuates them by live migration and
 #   powers them off through their BMCs (checked: the BMC's host is off, Nova
 #   counts zero servers on the host, every server still ACTIVE). Then the
-#   load rises (the utilization file changes) and geyser wakes a host
-#   (checked: the BMC's host is on, the compute service up, the host enabled)
-#   and moves servers to it.
+#   load rises (the utilization file changes) while the BMC of one of the
+#   powered-off hosts no longer answers: geyser marks that host failed,
+#   disables it and never tries it again, and wakes the other (checked: the
+#   BMC's host is on, the compute service up, the host enabled) and moves
+#   servers to it.
 # Stops what it started, by PID, on every exit path (a cloud that was already
 # running is left running). Needs root (the control plane); skipped otherwise.
 # Progress is narrated on stderr, so that it reads as the demo.
@@ -210,42 +212,53 @@ nmig=$(jq 'length' "$TMP/migs.json")
 say "Nova's live migrations: $nmig, not completed: $bad"
 [ "${nmig:-0}" -ge 6 ] && [ "$bad" = 0 ] && pass || fail "live migrations in Nova: $nmig, not completed: $bad"
 
+# ---- a fault: one powered-off host's BMC stops answering ----
+dead=$(echo "$offhosts" | sort | head -1)
+other=$(echo "$offhosts" | sort | tail -1)
+"$IPMI_DIR/stop-bmc.sh" "$TMP/bmc${dead#compute}" >/dev/null 2>&1
+say "$dead's BMC stops answering (its ipmi_sim is stopped)"
+
 # ---- the load rises: every server at 100 % ----
 say "the load rises: every server at 100 % CPU (9 vCPU of demand on one 10-vCPU host)"
 echo '* 1.0' >"$TMP/util.new" && mv "$TMP/util.new" "$TMP/util"
-woken=""
+host_json() { jq -c --arg h "$1" '.hosts[] | select(.name==$h)' "$TMP/status.json" 2>/dev/null; }
 for _ in $(seq 240); do
   status
-  for h in $offhosts; do
-    st=$(jq -r --arg h "$h" '.hosts[] | select(.name==$h) | .state + " " + (.enabled|tostring)' "$TMP/status.json" 2>/dev/null)
-    [ "$st" = "on true" ] && woken="$woken $h"
-  done
-  [ -n "$woken" ] && break
+  st=$(host_json "$other" | jq -r '.state + " " + (.enabled|tostring)')
+  df=$(host_json "$dead" | jq -r '.failed')
+  [ "$st" = "on true" ] && [ "$df" = true ] && break
   kill -0 "$serve_pid" 2>/dev/null || break
   sleep 1
 done
-woken=${woken# }
-say "hosts woken by geyser: ${woken:-none}"
-[ -n "$woken" ] && pass || fail "no host woken; log: $(tail -20 "$TMP/serve.log")"
+say "$other: $(host_json "$other" | jq -r '.state + ", enabled " + (.enabled|tostring)'); $dead: $(host_json "$dead" | jq -r '.state + ", failed " + (.failed|tostring) + ": " + (.power_error // "")')"
+# The host whose BMC is silent: marked failed, off, disabled again, never retried.
+expect_json "$TMP/status.json" "[.hosts[] | select(.name==\"$dead\")][0] | .failed and .state == \"off\" and (.enabled|not) and (.power_error|length) > 0" "$dead failed and excluded"
+r=$(nova "$NOVA/os-services?binary=nova-compute&host=$dead" | jq -r '.services[0] | .status + " " + .disabled_reason')
+case $r in "disabled geyser: power-on failed"*) pass ;; *) fail "$dead: Nova service '$r', wanted disabled by geyser after the failed power-on" ;; esac
+[ "$(grep -c " power_on $dead: " "$TMP/serve.log")" -le 1 ] && pass || fail "$dead powered on more than once: $(grep " power_on $dead" "$TMP/serve.log")"
+[ "$(on_host "$dead")" = 0 ] && pass || fail "$dead: Nova counts $(on_host "$dead") servers on the failed host"
+# The other one is woken.
+woken=$other
+[ "$(host_json "$other" | jq -r '.state + " " + (.enabled|tostring)')" = "on true" ] && pass ||
+  fail "$other not woken; log: $(tail -20 "$TMP/serve.log")"
 for h in $woken; do
   [ "$(bmc_state "$h")" = on ] && pass || fail "$h: BMC reports its host '$(bmc_state "$h")', wanted on"
   r=$(nova "$NOVA/os-services?binary=nova-compute&host=$h" | jq -r '.services[0] | .state + " " + .status')
   [ "$r" = "up enabled" ] && pass || fail "$h: Nova service '$r', wanted up enabled"
   say "$h: BMC says $(bmc_state "$h"), Nova service $r"
 done
-grep -q ' power_on compute.*: done' "$TMP/serve.log" && pass || fail "no power_on in the log"
+grep -q " power_on $other: done" "$TMP/serve.log" && pass || fail "no power_on of $other in the log"
 # The host left at 90 % (above the high threshold, 80 %) sheds servers to the woken one.
 moved=0
 for _ in $(seq 60); do
-  moved=0
-  for h in $woken; do moved=$((moved + $(on_host "$h"))); done
+  moved=$(on_host "$other")
   [ "$moved" -gt 0 ] && break
   sleep 1
 done
-say "servers on the woken host(s) now: $moved"
-[ "$moved" -gt 0 ] && pass || fail "no server moved to the woken host(s); log: $(tail -10 "$TMP/serve.log")"
+say "servers on $other now: $moved"
+[ "$moved" -gt 0 ] && pass || fail "no server moved to $other; log: $(tail -10 "$TMP/serve.log")"
 status
-expect_json "$TMP/status.json" '[.hosts[] | select(.failed)] | length == 0' "no host marked failed"
+expect_json "$TMP/status.json" "[.hosts[] | select(.failed)] | map(.name) == [\"$dead\"]" "no host failed but $dead"
 [ "$(active)" = 9 ] && pass || fail "all 9 servers ACTIVE at the end (got $(active))"
 
 kill "$serve_pid"
