@@ -14,6 +14,7 @@
 
 #include "actuator.h"
 #include "cloudpower.h"
+#include "controller.h"
 #include "err.h"
 #include "libvirtcloud.h"
 #include "testing.h"
@@ -189,6 +190,25 @@ static void testPowerOnNeverComesUp(void) {
     CHECK(c->view.hosts[1].state == HOST_OFF && c->view.hosts[1].failed);
     CHECK(cloudPowerState(c, 1) == POWEROP_FAILED);
     CHECK_STR_CONTAINS(cloudPowerError(c, 1), "the BMC still reports the host off after 2 attempt");
+    /* The controller disables it, once, so that nothing is placed on a host
+     * that is off, and never powers it on again. */
+    CtlConfig cc = ctlConfigDefaults();
+    Controller *ctl = ctlCreate(policyCreate("paper", &cc), &cc);
+    CHECK(c->view.hosts[1].enabled);
+    int disables = 0;
+    for (int tick = 0; tick < 3; tick++) {
+        CHECK(ctlTick(ctl, c, true) == 0);
+        for (size_t i = 0; i < ctl->plan.n; i++) {
+            const Action *a = &ctl->plan.actions[i];
+            if (a->host != 1) continue;
+            CHECK(a->type == ACT_DISABLE && a->outcome == OUTCOME_DONE);
+            CHECK_STR_CONTAINS(a->reason, "power-on failed, host excluded");
+            disables++;
+        }
+    }
+    CHECK(disables == 1);
+    CHECK(!c->view.hosts[1].enabled && c->view.hosts[1].failed);
+    ctlFree(ctl);
     cloudClose(c);
 }
 

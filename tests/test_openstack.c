@@ -13,6 +13,7 @@
 #include "actuator.h"
 #include "buf.h"
 #include "cloudpower.h"
+#include "controller.h"
 #include "err.h"
 #include "keystone.h"
 #include "openstack.h"
@@ -30,7 +31,8 @@ typedef struct Route {
     int hits;
 } Route;
 
-#define MAXROUTES 32
+#define MAXROUTES        32
+#define SERVICE_AS_ASKED "(service as asked)"
 static Route routes[MAXROUTES];
 static int nroutes;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -137,6 +139,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     pthread_mutex_lock(&mu);
     snprintf(lastBody, sizeof(lastBody), "%s", in->data ? in->data : "");
     snprintf(lastPath, sizeof(lastPath), "%s %s", method, url);
+    bool asksEnabled = strstr(lastBody, "\"enabled\"") != NULL;
     Route *r = routeGet(method, url);
     Route copy = r ? *r : (Route){0};
     if (r) r->hits++;
@@ -158,6 +161,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (!t || !strStartsWith(t, "tok-") || parseLong(t + 4, &serial) != 0 || serial < minTok)
             return answer(conn, 401, readData("unauthorized.json"), NULL);
     }
+    /* SERVICE_AS_ASKED: a compute service answers with the status the
+     * request asked for, as Nova does, for plans that disable and enable. */
+    if (copy.file && strcmp(copy.file, SERVICE_AS_ASKED) == 0)
+        copy.file = asksEnabled ? "service-enabled.json" : "service-disabled.json";
     char *body = copy.file ? readData(copy.file) : xstrdup("");
     body = subst(body, "@BASE@", base);
     char exp[64];
@@ -532,6 +539,94 @@ static void testPower(void) {
     cloudClose(c);
 }
 
+static char *readState(const char *name) {
+    char path[600], buf[16] = "";
+    snprintf(path, sizeof(path), "%s/%s", tmpDir, name);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(buf, sizeof(buf), f)) buf[0] = '\0';
+        fclose(f);
+    }
+    return xstrdup(buf);
+}
+
+static void evacRoutes(void) {
+    routesDefault();
+    routeSet("GET", "/v2.1/os-services", 200, "evac-services.json");
+    routeSet("GET", "/v2.1/os-hypervisors/detail", 200, "evac-hypervisors.json");
+    routeSet("GET", "/v2.1/servers/detail", 200, "evac-servers.json");
+    routeSet("GET", "/v2.1/os-migrations", 200, "evac-migrations.json");
+    routeSet("GET", "/v2.1/servers", 200, "servers-none.json");
+    routeSet("PUT", "/v2.1/os-services/svc-a", 200, SERVICE_AS_ASKED);
+}
+
+/* The controller (paper policy) on a cloud whose evacuation fails, in the
+ * two ways Nova fails it: a live migration accepted (202) that ends in
+ * 'error' (read from os-migrations), and one refused at once (409). The
+ * source host must be enabled again and never powered off. */
+static void testEvacuationFails(void) {
+    for (int refused = 0; refused <= 1; refused++) {
+        evacRoutes();
+        routeSet("POST", "/v2.1/servers/vm-a/action", refused ? 409 : 202,
+                 refused ? "conflict.json" : NULL);
+        Cloud *c = openCloud();
+        CHECK(c != NULL);
+        if (!c) return;
+        char path[600];
+        snprintf(path, sizeof(path), "%s/e1", tmpDir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fputs("on\n", f);
+            fclose(f);
+        }
+        CHECK(cloudAttachPower(c, 0, fileActuator("e1")) == 0);
+        CtlConfig cfg = ctlConfigDefaults();
+        cfg.cooldownS = 0;
+        Controller *ctl = ctlCreate(policyCreate("paper", &cfg), &cfg);
+        /* Tick 1: compute1 (one VM) is disabled and evacuated to compute2. */
+        CHECK(ctlTick(ctl, c, true) == 0);
+        /* A migration refused at once re-enables the host in the same plan. */
+        CHECK(ctl->plan.n == (refused ? 3u : 2u));
+        if (ctl->plan.n >= 2) {
+            CHECK(ctl->plan.actions[0].type == ACT_DISABLE &&
+                  ctl->plan.actions[0].outcome == OUTCOME_DONE);
+            CHECK(ctl->plan.actions[1].type == ACT_MIGRATE);
+            CHECK(ctl->plan.actions[1].outcome == (refused ? OUTCOME_FAILED : OUTCOME_DONE));
+            if (refused) CHECK_STR_CONTAINS(ctl->plan.actions[1].detail, "HTTP 409");
+        }
+        CHECK(hits("POST", "/v2.1/servers/vm-a/action") == 1); /* a 409 is not retried */
+        if (!refused) {
+            /* Tick 2: Nova shows compute1 disabled by geyser, web-1 still on
+             * it and ACTIVE (the migration failed). compute1 is enabled again. */
+            routeSet("GET", "/v2.1/os-services", 200, "evac-services-disabled.json");
+            CHECK(ctlTick(ctl, c, true) == 0);
+        }
+        const Action *en = NULL;
+        for (size_t i = 0; i < ctl->plan.n; i++) {
+            const Action *a = &ctl->plan.actions[i];
+            CHECK(a->type != ACT_POWER_OFF);
+            if (a->type == ACT_ENABLE && a->host == 0) en = a;
+        }
+        CHECK(en != NULL);
+        if (en) {
+            CHECK(en->outcome == OUTCOME_DONE);
+            CHECK_STR_CONTAINS(en->reason, "evacuation failed");
+            CHECK_STR_CONTAINS(en->reason, refused ? "migrating web-1 failed" : "web-1 stayed on");
+            if (!refused) CHECK_STR_CONTAINS(en->reason, "ended 'error'");
+        }
+        CHECK_STR_CONTAINS(lastBody, "\"status\":\"enabled\"");
+        CHECK(hits("PUT", "/v2.1/os-services/svc-a") == 2);
+        CHECK(c->view.migrationFailures == (refused ? 0 : 1));
+        CHECK(c->view.hosts[0].enabled && !c->view.hosts[0].disabledByGeyser);
+        CHECK(ctl->stats.powerOffs == 0);
+        char *st = readState("e1");
+        CHECK(strcmp(st, "on\n") == 0); /* the actuator was never called */
+        free(st);
+        ctlFree(ctl);
+        cloudClose(c);
+    }
+}
+
 static void testServerErrors(void) {
     routesDefault();
     Cloud *c = openCloud();
@@ -754,6 +849,7 @@ int main(void) {
     RUN(testMigrate);
     RUN(testEnableDisable);
     RUN(testPower);
+    RUN(testEvacuationFails);
     RUN(testServerErrors);
     RUN(testMalformed);
     RUN(testRecorded);

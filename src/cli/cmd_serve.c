@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cloudserve.h"
 #include "daemon.h"
 #include "err.h"
+#include "openstack.h"
+#include "powerconf.h"
 #include "util.h"
 
 void cmdServeHelp(FILE *f) {
@@ -18,7 +21,10 @@ void cmdServeHelp(FILE *f) {
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
         "                 [--sim-state FILE]\n"
-        "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n\n"
+        "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n"
+        "    geyser serve --os-cloud NAME | --openstack [--power FILE] [--vm-util FILE]\n"
+        "                 [--interval S] [--cooldown S] [--min-hosts-on N] [--mode MODE]\n"
+        "                 [--policy SPEC] [--listen ADDR:PORT] [--run-for S]\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
@@ -63,11 +69,68 @@ void cmdServeHelp(FILE *f) {
         "                         renewable_share\n"
         "    Signals are also pushed with POST /api/v1/signals and caps set with\n"
         "    POST /api/v1/caps (both need the bearer token).\n\n"
+        "REAL CLOUD\n"
+        "    --os-cloud NAME      control this OpenStack cloud of clouds.yaml instead of the\n"
+        "                         simulated one (docs/openstack.md)\n"
+        "    --openstack          the OpenStack cloud of $OS_CLOUD or the OS_* variables\n"
+        "    --power FILE         which actuator powers which host ([host \"NAME\"] sections)\n"
+        "                         and the power-on timeouts ([power]); docs/power.md\n"
+        "    --vm-util FILE       per-VM CPU utilization ('SERVER UTIL' lines, re-read when it\n"
+        "                         changes): Nova reports none\n"
+        "    --interval S         the control interval in seconds (default 300)\n"
+        "    --cooldown S         a host is not evacuated this long after its power changed\n"
+        "                         (default 600)\n"
+        "    --min-hosts-on N     never fewer hosts up (default 1)\n"
+        "    On a real cloud the mode defaults to observe; every action and host change is\n"
+        "    logged on stderr, and GET /api/v1/status shows hosts, power operations and\n"
+        "    the last plan with outcomes.\n\n"
         "RESOURCES\n"
         "    /  the dashboard;  /api/v1/  the JSON API index;  /metrics  /healthz  "
         "(docs/api.md)\n\n"
         "SIGNALS\n"
         "    SIGINT and SIGTERM stop the daemon cleanly.\n");
+}
+
+typedef struct RealCloudOpts {
+    bool openstack;
+    const char *osCloud, *power, *vmUtil;
+    double intervalS;
+} RealCloudOpts;
+
+/* `geyser serve` on an OpenStack cloud: connect, attach the actuators of
+ * the power file, hook the utilization file, and run cloudserve.c's loop. */
+static int serveRealCloud(const DaemonConfig *cfg, const RealCloudOpts *real) {
+    OsConfig oc;
+    PowerConf pc = {0};
+    UtilFile *util = NULL;
+    Cloud *cloud = NULL;
+    int rc = osConfigLoad(&oc, real->osCloud);
+    if (rc == 0 && real->power) rc = powerConfLoad(real->power, &pc);
+    if (rc == 0 && real->vmUtil && !(util = utilFileOpen(real->vmUtil))) rc = -1;
+    if (rc == 0 && !(cloud = osCloudCreate(&oc))) rc = -1;
+    if (rc == 0 && real->power && powerConfApply(&pc, cloud) != 0) rc = -1;
+    powerConfFree(&pc);
+    if (rc != 0) {
+        cliError("serve");
+        cloudClose(cloud);
+        utilFileFree(util);
+        osConfigFree(&oc);
+        return 1;
+    }
+    if (util) osCloudSetUtilProvider(cloud, utilFileProvider, util);
+    CloudServeConfig sc = {.listen = cfg->listen,
+                           .tlsCert = cfg->tlsCert,
+                           .tlsKey = cfg->tlsKey,
+                           .tokenFile = cfg->tokenFile,
+                           .mode = cfg->mode,
+                           .intervalS = real->intervalS,
+                           .runForS = cfg->runForS,
+                           .policy = cfg->policy,
+                           .ctl = cfg->ctl};
+    rc = cloudServeRun(&sc, cloud, util); /* owns cloud and util */
+    if (rc != 0) cliError("serve");
+    osConfigFree(&oc);
+    return rc == 0 ? 0 : 1;
 }
 
 int cmdServe(int argc, char **argv) {
@@ -90,6 +153,13 @@ int cmdServe(int argc, char **argv) {
                                          {"poll", required_argument, NULL, 'P'},
                                          {"objective", required_argument, NULL, 'o'},
                                          {"signal-max-age", required_argument, NULL, 'a'},
+                                         {"os-cloud", required_argument, NULL, 'c'},
+                                         {"openstack", no_argument, NULL, 'O'},
+                                         {"power", required_argument, NULL, 'W'},
+                                         {"vm-util", required_argument, NULL, 'U'},
+                                         {"interval", required_argument, NULL, 'i'},
+                                         {"cooldown", required_argument, NULL, 'd'},
+                                         {"min-hosts-on", required_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
@@ -98,6 +168,8 @@ int cmdServe(int argc, char **argv) {
                         .tickMs = 1000,
                         .ctl = ctlConfigDefaults()};
     const char *scenario = NULL, *trace = NULL, *hosts = NULL;
+    RealCloudOpts real = {.intervalS = 300};
+    bool modeGiven = false;
     optind = 1;
     opterr = 0;
     int ch, rc = 0;
@@ -105,7 +177,10 @@ int cmdServe(int argc, char **argv) {
     while (rc == 0 && (ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'l': cfg.listen = optarg; break;
-        case 'm': rc = daemonParseMode(optarg, &cfg.mode); break;
+        case 'm':
+            rc = daemonParseMode(optarg, &cfg.mode);
+            modeGiven = true;
+            break;
         case 's':
             if (parseDouble(optarg, &cfg.speed) != 0 || cfg.speed <= 0 || cfg.speed > 1e6)
                 rc = ERR("--speed: '%s' is not a number from 0 to 1000000", optarg);
@@ -140,6 +215,24 @@ int cmdServe(int argc, char **argv) {
                 rc = ERR("--signal-max-age: '%s' is not a positive number of seconds", optarg);
             break;
         case 'o': rc = shiftObjectiveParse(optarg, &cfg.energy.objective); break;
+        case 'c': real.osCloud = optarg, real.openstack = true; break;
+        case 'O': real.openstack = true; break;
+        case 'W': real.power = optarg; break;
+        case 'U': real.vmUtil = optarg; break;
+        case 'i':
+            if (parseDouble(optarg, &real.intervalS) != 0 || real.intervalS < 0.1 ||
+                real.intervalS > 86400)
+                rc = ERR("--interval: '%s' is not a number of seconds from 0.1 to 86400", optarg);
+            break;
+        case 'd':
+            if (parseDouble(optarg, &cfg.ctl.cooldownS) != 0 || cfg.ctl.cooldownS < 0)
+                rc = ERR("--cooldown: '%s' is not a non-negative number of seconds", optarg);
+            break;
+        case 'n':
+            if (parseLong(optarg, &n) != 0 || n < 0 || n > 1000000)
+                rc = ERR("--min-hosts-on: '%s' is not a whole number from 0", optarg);
+            cfg.ctl.minHostsOn = (int)n;
+            break;
         case 'h': cmdServeHelp(stdout); return 0;
         default:
             rc = ERR("unknown or incomplete option '%s'; see 'geyser serve --help'",
@@ -147,9 +240,15 @@ int cmdServe(int argc, char **argv) {
         }
     }
     if (rc == 0 && optind < argc) rc = ERR("unexpected argument '%s'", argv[optind]);
+    if (rc == 0 && !real.openstack && (real.power || real.vmUtil))
+        rc = ERR("--power and --vm-util need a real cloud (--os-cloud NAME or --openstack)");
     if (rc != 0) {
         cliError("serve");
         return EXIT_USAGE;
+    }
+    if (real.openstack) {
+        if (!modeGiven) cfg.mode = MODE_OBSERVE; /* acting on a real cloud is asked for */
+        return serveRealCloud(&cfg, &real);
     }
     Scenario *sc = cliScenario(scenario, trace, hosts);
     Daemon *d = sc ? daemonCreate(&cfg, sc) : NULL;

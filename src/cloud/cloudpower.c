@@ -37,8 +37,9 @@ static const char *hostName(const Cloud *c, int h) {
 int cloudAttachPower(Cloud *c, int h, PowerActuator *a) {
     if (!a) return ERR("no actuator given for host %s", hostName(c, h));
     if (h < 0 || h >= c->view.nhosts) {
-        actuatorFree(a);
-        return ERR("cannot attach power actuator %s: no host with index %d", a->name, h);
+        ERR("cannot attach power actuator %s: no host with index %d", a->name, h);
+        actuatorFree(a); /* after the message, which names it */
+        return -1;
     }
     if (!c->drv->actuators) {
         actuatorFree(a);
@@ -132,7 +133,7 @@ int cloudPowerOff(Cloud *c, int h, CloudCountFn count) {
     /* The last line of defence: the view may be a tick old. */
     int n = 0;
     if (count(c, h, &n) != 0) {
-        errPrefix("refusing to power off host %s: cannot re-read its instances: ", host->name);
+        errPrefix("refusing to power off host %s: cannot re-read its instances", host->name);
         return -1;
     }
     if (n > 0)

@@ -406,7 +406,7 @@ int osRequest(OsSession *s, const char *service, const char *method, const char 
     snprintf(what, sizeof(what), "%s %s", method, path);
     const char *base = osEndpoint(s, service);
     if (!base) {
-        errPrefix("%s: ", what);
+        errPrefix("%s", what);
         return -1;
     }
     size_t ulen = strlen(base) + strlen(path) + 1;
@@ -419,7 +419,7 @@ int osRequest(OsSession *s, const char *service, const char *method, const char 
     for (int attempt = 0; attempt < s->attempts;) {
         replyClear(&r);
         if (!tokenFresh(s) && osAuthenticate(s) != 0) {
-            errPrefix("%s: ", what);
+            errPrefix("%s", what);
             goto done;
         }
         rc = httpDo(s, method, url, microversion, text, true, &r, what);
@@ -435,7 +435,7 @@ int osRequest(OsSession *s, const char *service, const char *method, const char 
             describeStatus(&r, d, sizeof(d));
             rc = ERR("%s: %s (after %d attempt(s))", what, d, attempt + 1);
         } else {
-            errPrefix("after %d attempt(s): ", attempt + 1);
+            errPrefix("after %d attempt(s)", attempt + 1);
         }
         if (++attempt < s->attempts) backoffSleep(s->backoffS * (double)(1 << (attempt - 1)));
     }

@@ -201,6 +201,20 @@ static int vmAdd(OsCloud *o, const char *id, const char *name) {
     return i;
 }
 
+/* A live migration ended with the server not on its target: Nova accepted
+ * it (202) and failed it later. Its record says how it ended. */
+static void migrationFailed(OsCloud *o, int k) {
+    CloudView *v = &o->base.view;
+    Vm *vm = &v->vms[k];
+    char *st = NULL;
+    if (osMigrationStatus(&o->base, k, &st) != 0) st = xstrdup("unknown: os-migrations unread");
+    v->migrationFailures++;
+    snprintf(v->lastMigrationError, sizeof(v->lastMigrationError),
+             "live migration of %s to %s ended '%s'", vm->name, v->hosts[vm->target].name,
+             st ? st : "no record");
+    free(st);
+}
+
 static int readServers(OsCloud *o) {
     const char *what = "GET /servers/detail?all_tenants=1";
     json_t *root = NULL;
@@ -241,6 +255,7 @@ static int readServers(OsCloud *o) {
         vm->host = h;
         const char *status = json_string_value(json_object_get(s, "status"));
         bool migrating = status && strcmp(status, "MIGRATING") == 0;
+        if (!migrating && vm->target >= 0 && vm->target != h) migrationFailed(o, k);
         if (!migrating) vm->target = -1; /* landed, or failed: the host says which */
         double u = 0;
         if (o->util && o->util(o->utilArg, id, name, &u) == 0) vm->util = u < 0 ? 0 : u > 1 ? 1 : u;
@@ -353,7 +368,7 @@ static int osMigrate(Cloud *c, int vmi, int target, MigrationMode mode) {
     int rc = osRequest(o->sess, "compute", "POST", path, MV, body, NULL, NULL);
     json_decref(body);
     if (rc != 0) {
-        errPrefix("live migration of %s to %s: ", vm->name, v->hosts[target].name);
+        errPrefix("live migration of %s to %s", vm->name, v->hosts[target].name);
         return -1;
     }
     /* Accepted (202) says nothing about the outcome: refresh() reads it. */
@@ -382,7 +397,7 @@ static int osSetEnabled(Cloud *c, int h, bool enabled, const char *reason) {
                  enabled ? "enabled" : "disabled");
     json_decref(ans);
     if (rc != 0) {
-        errPrefix("%s host %s: ", enabled ? "enabling" : "disabling", hp->name);
+        errPrefix("%s host %s", enabled ? "enabling" : "disabling", hp->name);
         return -1;
     }
     hp->enabled = enabled;

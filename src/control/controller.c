@@ -36,7 +36,9 @@ void ctlFree(Controller *ctl) {
     free(ctl->demand);
     free(ctl->ram);
     free(ctl->leaving);
-    free(ctl->lastMoves);
+    free(ctl->flights);
+    free(ctl->evacFailed);
+    free(ctl->failDisabled);
     free(ctl);
 }
 
@@ -61,6 +63,80 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
         ctl->ram[at] += vm->ramMb;
         /* The source keeps the VM's memory until the migration lands. */
         if (vm->target >= 0) ctl->ram[vm->host] += vm->ramMb;
+    }
+}
+
+/* Mark host h's evacuation failed (the first reason is kept). */
+static void evacFail(Controller *ctl, int h, const char *why) {
+    if (h < 0) return;
+    if (h >= ctl->nEvacFailed) {
+        ctl->evacFailed = xrealloc(ctl->evacFailed, (size_t)(h + 1) * sizeof(*ctl->evacFailed));
+        for (int k = ctl->nEvacFailed; k <= h; k++)
+            ctl->evacFailed[k][0] = '\0';
+        ctl->nEvacFailed = h + 1;
+    }
+    if (!ctl->evacFailed[h][0]) snprintf(ctl->evacFailed[h], sizeof(ctl->evacFailed[h]), "%s", why);
+}
+
+/* The migrations started earlier that have ended: a VM that is no longer
+ * in flight and is still on its source did not move. */
+static void checkFlights(Controller *ctl, const CloudView *v) {
+    size_t keep = 0;
+    for (size_t i = 0; i < ctl->nflights; i++) {
+        CtlFlight f = ctl->flights[i];
+        if (f.vm >= v->nvms || f.from >= v->nhosts || f.to >= v->nhosts) continue;
+        const Vm *vm = &v->vms[f.vm];
+        if (vm->target >= 0) {
+            ctl->flights[keep++] = f;
+            continue;
+        }
+        if (vm->host != f.from || vm->ramMb <= 0) continue; /* moved, or deleted */
+        char why[160];
+        snprintf(why, sizeof(why), "%.40s stayed on %.20s (%.80s)", vm->name, v->hosts[f.from].name,
+                 v->lastMigrationError[0] ? v->lastMigrationError : "its migration did not land");
+        evacFail(ctl, f.from, why);
+    }
+    ctl->nflights = keep;
+}
+
+/* Enable again the hosts whose evacuation failed and that still hold VMs
+ * (an empty one may go off as planned); the policy saw them disabled. */
+static void planReenable(Controller *ctl, const CloudView *v) {
+    for (int h = 0; h < ctl->nEvacFailed && h < v->nhosts; h++) {
+        if (!ctl->evacFailed[h][0]) continue;
+        const Host *host = &v->hosts[h];
+        if (host->enabled || !host->disabledByGeyser || host->nvms == 0) {
+            ctl->evacFailed[h][0] = '\0'; /* resolved, by us or by the cloud */
+            continue;
+        }
+        bool planned = false;
+        for (size_t i = 0; i < ctl->plan.n; i++)
+            planned |= ctl->plan.actions[i].type == ACT_ENABLE && ctl->plan.actions[i].host == h;
+        if (!planned)
+            planAdd(&ctl->plan, ACT_ENABLE, h, -1, -1, "evacuation failed: %s", ctl->evacFailed[h]);
+    }
+}
+
+/* A host that failed its power-on but is still enabled (the policy enabled
+ * it with the power-on, as the wake asks) is disabled again, once. */
+static void planDisableFailed(Controller *ctl, Cloud *cloud) {
+    const CloudView *v = &cloud->view;
+    if (v->nhosts > ctl->nFailDisabled) {
+        ctl->failDisabled = xrealloc(ctl->failDisabled, (size_t)v->nhosts);
+        memset(ctl->failDisabled + ctl->nFailDisabled, 0, (size_t)(v->nhosts - ctl->nFailDisabled));
+        ctl->nFailDisabled = v->nhosts;
+    }
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *host = &v->hosts[h];
+        if (!host->failed) {
+            ctl->failDisabled[h] = 0;
+            continue;
+        }
+        if (ctl->failDisabled[h] || !host->enabled || host->state != HOST_OFF) continue;
+        const char *err = cloudPowerError(cloud, h);
+        planAdd(&ctl->plan, ACT_DISABLE, h, -1, -1, "power-on failed, host excluded: %s",
+                err ? err : "no reason given");
+        ctl->failDisabled[h] = 1;
     }
 }
 
@@ -208,7 +284,7 @@ static void fail(Controller *ctl, Action *a, const char *why) {
 /* A failed migration off a host geyser is draining: that evacuation has
  * failed, so the host is enabled again (the policy may try later) rather
  * than left disabled, holding VMs, out of the scheduler's reach. */
-static void reenableAfterFailure(Controller *ctl, Cloud *cloud, int host, const char *vm) {
+static void reenableAfterFailure(Controller *ctl, Cloud *cloud, int host) {
     const Host *h = &cloud->view.hosts[host];
     if (h->enabled || !h->disabledByGeyser || h->state != HOST_ON) return;
     for (size_t i = 0; i < ctl->plan.n; i++) /* once per host */
@@ -216,15 +292,8 @@ static void reenableAfterFailure(Controller *ctl, Cloud *cloud, int host, const 
             ctl->plan.actions[i].outcome == OUTCOME_PLANNED)
             return;
     /* Executed by the loop that called us: it runs to ctl->plan.n. */
-    planAdd(&ctl->plan, ACT_ENABLE, host, -1, -1, "evacuation failed: %.60s stayed",
-            vm ? vm : "a VM");
-}
-
-static void rememberMove(Controller *ctl, int vm, int host) {
-    growArray((void **)&ctl->lastMoves, 2 * sizeof(int), &ctl->capLastMoves, ctl->nLastMoves + 1);
-    ctl->lastMoves[2 * ctl->nLastMoves] = vm;
-    ctl->lastMoves[2 * ctl->nLastMoves + 1] = host;
-    ctl->nLastMoves++;
+    planAdd(&ctl->plan, ACT_ENABLE, host, -1, -1, "evacuation failed: %s",
+            host < ctl->nEvacFailed ? ctl->evacFailed[host] : "a migration off it failed");
 }
 
 static void executePlan(Controller *ctl, Cloud *cloud) {
@@ -237,7 +306,6 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
         if (a->type == ACT_MIGRATE && a->vm >= 0 && a->vm < v->nvms)
             ctl->leaving[v->vms[a->vm].host]++;
     }
-    ctl->nLastMoves = 0;
     /* ctl->plan.n may grow: a failed evacuation appends its host's enable. */
     for (size_t i = 0; i < ctl->plan.n; i++) {
         Action *a = &ctl->plan.actions[i];
@@ -281,17 +349,25 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
         if (rc != 0) {
             fail(ctl, a, errLast());
             audit(ctl, i, took);
-            if (a->type == ACT_MIGRATE)
-                reenableAfterFailure(ctl, cloud, vmHost, cloud->view.vms[a->vm].name);
+            if (a->type == ACT_MIGRATE) {
+                char msg[160];
+                snprintf(msg, sizeof(msg), "migrating %.30s failed: %.95s",
+                         cloud->view.vms[a->vm].name, a->detail);
+                evacFail(ctl, vmHost, msg);
+                reenableAfterFailure(ctl, cloud, vmHost);
+            }
             continue;
         }
         a->outcome = OUTCOME_DONE;
         audit(ctl, i, took);
+        if (a->type == ACT_ENABLE && a->host < ctl->nEvacFailed) ctl->evacFailed[a->host][0] = '\0';
         if (a->type == ACT_MIGRATE) {
+            growArray((void **)&ctl->flights, sizeof(*ctl->flights), &ctl->capFlights,
+                      ctl->nflights + 1);
+            ctl->flights[ctl->nflights++] = (CtlFlight){a->vm, vmHost, a->target};
             inFlight++;
             ctl->leaving[vmHost]--;
             projectMove(ctl, &cloud->view.vms[a->vm], vmHost, a->target);
-            rememberMove(ctl, a->vm, vmHost);
             ctl->stats.migrations++;
         } else if (a->type == ACT_POWER_OFF) {
             ctl->stats.powerOffs++;
@@ -300,27 +376,6 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
         }
     }
     ctl->applied = true;
-}
-
-/* Migrations the last executed plan started whose VM has settled back on
- * its source (the backend accepted them, then they failed): the
- * evacuation of that host failed. */
-static void checkLastMoves(Controller *ctl, const CloudView *v) {
-    for (size_t k = 0; k < ctl->nLastMoves; k++) {
-        int vm = ctl->lastMoves[2 * k], host = ctl->lastMoves[2 * k + 1];
-        if (vm >= v->nvms || host >= v->nhosts) continue;
-        const Vm *x = &v->vms[vm];
-        if (x->target >= 0 || x->host != host) continue; /* in flight, or landed */
-        const Host *h = &v->hosts[host];
-        if (h->enabled || !h->disabledByGeyser || h->state != HOST_ON) continue;
-        bool listed = false;
-        for (size_t i = 0; i < ctl->plan.n && !listed; i++)
-            listed = ctl->plan.actions[i].type == ACT_ENABLE && ctl->plan.actions[i].host == host;
-        if (!listed)
-            planAdd(&ctl->plan, ACT_ENABLE, host, -1, -1, "evacuation failed: %.60s stayed",
-                    x->name);
-    }
-    ctl->nLastMoves = 0;
 }
 
 /* Under a cap, the policy and the safety rules both pack up to CAP_HIGH
@@ -344,13 +399,15 @@ static int makePlan(Controller *ctl, Cloud *cloud) {
     ctl->applied = false;
     projectHosts(ctl, &cloud->view);
     memset(&ctl->cap, 0, sizeof(ctl->cap));
-    checkLastMoves(ctl, &cloud->view);
+    checkFlights(ctl, &cloud->view);
     const PolicyDriver *pd = ctl->policy->drv;
     int rc = pd->plan(ctl->policy->state, &cloud->view, &ctl->cfg, &ctl->plan);
     if (rc != 0) {
         errPrefix("policy %s", pd->name);
         return -1;
     }
+    planReenable(ctl, &cloud->view);
+    planDisableFailed(ctl, cloud);
     if (ctl->capW >= 0)
         capPlan(&cloud->view, &ctl->cfg, ctl->capW, ctl->demand, ctl->ram, &ctl->plan, &ctl->cap);
     return 0;

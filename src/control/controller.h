@@ -14,9 +14,15 @@
  *     the configuration asks for (capacity x high >= (1 + headroom) x demand);
  *   - a host disabled by an operator is never enabled, evacuated or powered;
  *   - no more than cfg.maxParallelMigrations migrations in flight;
- *   - a host whose evacuation failed (a migration off it failed, or was
- *     accepted and the VM is still there once it settled) is enabled
- *     again, so that a host geyser drained in vain does not stay lost.
+ *   - a failed evacuation re-enables the host: a migration the backend
+ *     refused, or one that ended with the VM still on its source (Nova
+ *     answers 202 and fails later), leaves a host geyser disabled with VMs
+ *     on it; it is enabled again (in the same plan when the backend refused
+ *     at once, else at the next tick), and never powered off while it holds
+ *     them;
+ *   - a host that failed a power-on is disabled (once: an operator may
+ *     enable it again), so that the scheduler places nothing on a host
+ *     that is off; it is never powered on again.
  *
  * Plans have ids (monotonic per controller) so that one can be approved
  * later (manual mode: ctlPlan, then ctlApply) and so that the audit log
@@ -46,6 +52,11 @@ typedef struct CtlStats {
 typedef enum { AUDIT_INTENT = 0, AUDIT_OUTCOME } AuditPhase;
 typedef int (*CtlAuditFn)(void *arg, const Plan *plan, size_t i, AuditPhase phase, double seconds);
 
+/* A migration this controller started and has not yet seen end. */
+typedef struct CtlFlight {
+    int vm, from, to;
+} CtlFlight;
+
 typedef struct Controller {
     Policy *policy;
     CtlConfig cfg;
@@ -54,10 +65,6 @@ typedef struct Controller {
     bool applied;    /* ctl->plan was executed (or discarded): a new one may be made */
     CtlAuditFn audit;
     void *auditArg;
-    /* Migrations of the last executed plan, to see at the next plan whether
-     * an evacuation failed: (vm, source host) pairs. */
-    int *lastMoves;
-    size_t nLastMoves, capLastMoves;
     CtlStats stats;
     /* Demand response: the hosts' draw must stay at or below capW watts
      * (negative: no cap). Set by the owner of the signals before a tick. */
@@ -68,6 +75,15 @@ typedef struct Controller {
     double *ram;
     int *leaving; /* per host: migrations off it in the plan */
     int scratchHosts;
+    /* Failed evacuations: migrations in flight, and per host why its
+     * evacuation failed ("" when it did not), until it is enabled again. */
+    CtlFlight *flights;
+    size_t nflights, capFlights;
+    char (*evacFailed)[128];
+    int nEvacFailed;
+    /* Hosts whose failed power-on this controller has disabled. */
+    unsigned char *failDisabled;
+    int nFailDisabled;
 } Controller;
 
 /* Takes ownership of policy. */
