@@ -79,7 +79,8 @@ void cmdSimulateHelp(FILE *f) {
         "    energy_kwh, baseline_kwh, lower_bound_kwh, saving_pct, migrations, host_shutdowns,\n"
         "    slatah_pct (active host time at 100%% CPU), pdm_pct (CPU lost to migrations),\n"
         "    slav (SLATAH x PDM as fractions), overload_pct (requested CPU not served),\n"
-        "    runtime_s. Definitions: Beloglazov & Buyya, CCPE 24(13), 2012.\n\n"
+        "    runtime_s; vms_finished with --compat cloudsim (VMs whose demand reached 0).\n"
+        "    Definitions: Beloglazov & Buyya, CCPE 24(13), 2012.\n\n"
         "EXAMPLES\n"
         "    geyser simulate\n"
         "    geyser simulate --scenario paper-3node --json\n"
@@ -394,7 +395,7 @@ json_t *cliResultJson(const SimResult *r) {
     json_object_set_new(o, "pdm_pct", json_real(r->pdmPct));
     json_object_set_new(o, "slav", json_real(r->slav));
     json_object_set_new(o, "overload_pct", json_real(r->overloadPct));
-    if (r->vmsFinished > 0) json_object_set_new(o, "vms_finished", json_integer(r->vmsFinished));
+    if (r->cloudsim) json_object_set_new(o, "vms_finished", json_integer(r->vmsFinished));
     json_object_set_new(o, "refused_actions", json_integer(r->refused));
     json_object_set_new(o, "failed_actions", json_integer(r->failed));
     json_object_set_new(o, "runtime_s", json_real(r->runtimeS));

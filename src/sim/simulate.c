@@ -421,6 +421,7 @@ int simulateRun(const Scenario *sc, const SimOptions *o, SimResult *r) {
     snprintf(r->policy, sizeof(r->policy), "%s", spec);
     r->hosts = sc->nhosts;
     r->vms = sc->nvms;
+    r->cloudsim = cloudsim;
     r->steps = steps;
     r->intervalS = dt;
     r->durationS = steps * dt;

@@ -58,6 +58,7 @@ typedef struct SimResult {
     double slav;        /* SLATAH x PDM, as fractions */
     double overloadPct; /* share of requested CPU not served */
     double runtimeS;
+    bool cloudsim;    /* run in CloudSim's accounting (SimConfig.cloudsim) */
     long vmsFinished; /* CloudSim mode: VMs that finished (demand reached 0) */
     long refused;     /* actions stopped by safety rules */
     long failed;
