@@ -75,6 +75,7 @@ static void attributeEnergy(Daemon *d, double dt) {
 }
 
 static int simStateSave(const Daemon *d);
+static double auditClock(const Daemon *d);
 
 /* Events from what the controller did at this control interval (or at an
  * approval, at time t). */
@@ -156,6 +157,9 @@ int daemonTick(Daemon *d, double wallSeconds) {
         if (!daemonPlanWaiting(d)) {
             if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
             d->planAtS = d->nextControl;
+            if (auditPlanMade(d->audit, &d->ctl->plan, daemonModeName(d->cfg.mode),
+                              auditClock(d)) != 0)
+                fprintf(stderr, "geyser serve: %s\n", errLast());
             /* An empty plan has nothing to approve. */
             if (d->cfg.mode != MODE_MANUAL || d->ctl->plan.n == 0) d->ctl->applied = true;
         }
