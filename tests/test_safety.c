@@ -29,7 +29,7 @@ static Controller *scriptedController(const CtlConfig *cfg) {
 
 /* n hosts of 1000 MIPS; VM i (cpu MIPS at utilization u) on host at[i]. */
 static Cloud *makeCloud(int nhosts, int nvms, const int *at, double cpu, double u, Workload **wl) {
-    static char names[8][8];
+    static char names[8][16];
     SimHostSpec hs[8];
     SimVmSpec vs[8];
     for (int h = 0; h < nhosts; h++) {

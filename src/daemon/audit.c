@@ -131,6 +131,14 @@ int auditOutcome(Audit *a, const CloudView *v, const Plan *plan, size_t i, doubl
     return writeOutcome(a, r);
 }
 
+int auditPlanMade(Audit *a, const Plan *plan, const char *daemonMode, double t) {
+    if (!a->st || plan->n == 0) return 0;
+    AuditRecord r = {.plan = plan->id, .action = -1, .t = t};
+    json_t *d = json_pack("{s:I, s:I, s:s}", "plan", (json_int_t)plan->id, "actions",
+                          (json_int_t)plan->n, "daemon_mode", daemonMode);
+    return writeEvent(a, "plan", &r, d);
+}
+
 static json_t *recordJson(const AuditRecord *r) {
     json_t *o = json_pack("{s:I, s:i, s:f, s:s, s:s, s:s, s:s}", "plan", (json_int_t)r->plan,
                           "action", r->action, "t", r->t, "type", r->type, "host", r->host,
@@ -187,8 +195,16 @@ static int onEvent(void *ctx, const StoreRow *row) {
     LogScan *s = ctx;
     bool intent = row->text && strcmp(row->text, "intent") == 0;
     bool outcome = row->text && strcmp(row->text, "outcome") == 0;
-    if (!intent && !outcome) return 0;
+    bool made = row->text && strcmp(row->text, "plan") == 0;
+    if (!intent && !outcome && !made) return 0;
     json_t *d = row->detail ? json_loads(row->detail, 0, NULL) : NULL;
+    if (made) { /* only raises the id to resume from */
+        json_t *jp = json_object_get(d, "plan");
+        if (json_is_integer(jp) && json_integer_value(jp) > s->maxPlan)
+            s->maxPlan = (long)json_integer_value(jp);
+        json_decref(d);
+        return 0;
+    }
     json_t *jp = json_object_get(d, "plan"), *ja = json_object_get(d, "action");
     if (!json_is_integer(jp) || !json_is_integer(ja)) {
         s->bad++;

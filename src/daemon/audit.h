@@ -60,6 +60,12 @@ int auditIntent(Audit *a, const CloudView *v, const Plan *plan, size_t i, const 
 int auditOutcome(Audit *a, const CloudView *v, const Plan *plan, size_t i, double seconds,
                  double t);
 
+/* Record that a plan with actions was made (event kind "plan": its id, its
+ * number of actions, the daemon's mode), so that after a restart plan ids
+ * resume above every id an operator may have seen, not only above those
+ * that ran: an old id is never given to a different plan. */
+int auditPlanMade(Audit *a, const Plan *plan, const char *daemonMode, double t);
+
 /* {"records": [...]}: newest first, at most limit; plan > 0 keeps that
  * plan's only. */
 json_t *auditJson(const Audit *a, long plan, size_t limit);

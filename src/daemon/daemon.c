@@ -75,6 +75,7 @@ static void attributeEnergy(Daemon *d, double dt) {
 }
 
 static int simStateSave(const Daemon *d);
+static double auditClock(const Daemon *d);
 
 /* Events from what the controller did at this control interval (or at an
  * approval, at time t). */
@@ -156,6 +157,9 @@ int daemonTick(Daemon *d, double wallSeconds) {
         if (!daemonPlanWaiting(d)) {
             if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) return -1;
             d->planAtS = d->nextControl;
+            if (auditPlanMade(d->audit, &d->ctl->plan, daemonModeName(d->cfg.mode),
+                              auditClock(d)) != 0)
+                fprintf(stderr, "geyser serve: %s\n", errLast());
             /* An empty plan has nothing to approve. */
             if (d->cfg.mode != MODE_MANUAL || d->ctl->plan.n == 0) d->ctl->applied = true;
         }
@@ -288,10 +292,32 @@ static int onAudit(void *arg, const Plan *plan, size_t i, AuditPhase phase, doub
     /* Fault injection for the crash test (tests/cli/serve_crash.sh): die
      * as kill -9 would, after an action ran and before its outcome is
      * recorded, the window reconciliation exists for. */
-    if (plan->actions[i].outcome != OUTCOME_REFUSED && ++d->auditedRuns == d->killBeforeOutcome)
+    const Action *a = &plan->actions[i];
+    if (a->outcome != OUTCOME_REFUSED && (d->killType < 0 || (int)a->type == d->killType) &&
+        ++d->auditedRuns == d->killBeforeOutcome)
         raise(SIGKILL);
     if (auditOutcome(d->audit, v, plan, i, seconds, auditClock(d)) != 0)
         fprintf(stderr, "geyser serve: %s\n", errLast()); /* the action ran: go on */
+    return 0;
+}
+
+/* "N" (the Nth action run) or "TYPE:N" (the Nth of that type, such as
+ * power_off:1), for the crash test. */
+static int parseKillHook(Daemon *d, const char *spec) {
+    d->killType = -1;
+    if (!spec) return 0;
+    const char *colon = strchr(spec, ':'), *n = colon ? colon + 1 : spec;
+    if (colon) {
+        for (int t = ACT_MIGRATE; t <= ACT_POWER_ON && d->killType < 0; t++)
+            if (strncmp(spec, actionTypeName((ActionType)t), (size_t)(colon - spec)) == 0 &&
+                strlen(actionTypeName((ActionType)t)) == (size_t)(colon - spec))
+                d->killType = t;
+        if (d->killType < 0)
+            return ERR("GEYSER_TEST_KILL_BEFORE_OUTCOME: no action type '%.*s'",
+                       (int)(colon - spec), spec);
+    }
+    if (parseLong(n, &d->killBeforeOutcome) != 0 || d->killBeforeOutcome < 1)
+        return ERR("GEYSER_TEST_KILL_BEFORE_OUTCOME: '%s' is not [TYPE:]N", spec);
     return 0;
 }
 
@@ -363,8 +389,7 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     d->audit = auditCreate(d->rec ? recorderStore(d->rec) : NULL);
     d->ctl->audit = onAudit;
     d->ctl->auditArg = d;
-    const char *kill = getenv("GEYSER_TEST_KILL_BEFORE_OUTCOME");
-    if (kill && parseLong(kill, &d->killBeforeOutcome) != 0) goto fail;
+    if (parseKillHook(d, getenv("GEYSER_TEST_KILL_BEFORE_OUTCOME")) != 0) goto fail;
     if (cfg->simState && simStateLoad(d) != 0) {
         errPrefix("--sim-state");
         goto fail;

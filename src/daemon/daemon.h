@@ -72,7 +72,8 @@ typedef struct Daemon {
     double wallStart;          /* the audit clock without a store: wall start + simulated time */
     ReconcileStats reconciled; /* what the start-up reconciliation found */
     long auditedRuns;          /* actions run (for the crash test's fault injection) */
-    long killBeforeOutcome;    /* GEYSER_TEST_KILL_BEFORE_OUTCOME: SIGKILL itself there */
+    long killBeforeOutcome;    /* GEYSER_TEST_KILL_BEFORE_OUTCOME=[TYPE:]N: SIGKILL itself */
+    int killType;              /* at the Nth action run (of that type; -1: any) */
 } Daemon;
 
 int daemonParseMode(const char *s, DaemonMode *out);

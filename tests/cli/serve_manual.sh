@@ -33,7 +33,7 @@ expect_json "$TMP/409.json" '.error | test("not the current plan")' "409 says wh
 grep -q "plan $ID applied" "$TMP/apply.out" && pass || fail "apply output: $(head -3 "$TMP/apply.out")"
 grep -Eq '^[0-9]+ done' "$TMP/apply.out" && ! grep -q '^0 done' "$TMP/apply.out" \
   && pass || fail "nothing done: $(tail -1 "$TMP/apply.out")"
-expect_fail 1 "already applied" "apply twice" -- apply "$ID" --url "$SERVE_URL" --token-file "$TMP/token"
+expect_fail 1 "(HTTP 409)" "apply twice (already applied, or replaced by the next plan)" -- apply "$ID" --url "$SERVE_URL" --token-file "$TMP/token"
 
 # The audit log: every executed action has an intent and an outcome.
 curl -sf "$SERVE_URL/api/v1/audit?plan=$ID&limit=2000" >"$TMP/audit.json"
