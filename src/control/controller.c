@@ -34,6 +34,7 @@ void ctlFree(Controller *ctl) {
     free(ctl->ram);
     free(ctl->flights);
     free(ctl->evacFailed);
+    free(ctl->evacFailedAt);
     free(ctl->failDisabled);
     free(ctl);
 }
@@ -61,15 +62,27 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
 }
 
 /* Mark host h's evacuation failed (the first reason is kept). */
-static void evacFail(Controller *ctl, int h, const char *why) {
+static void evacFail(Controller *ctl, int h, const char *why, double now) {
     if (h < 0) return;
     if (h >= ctl->nEvacFailed) {
         ctl->evacFailed = xrealloc(ctl->evacFailed, (size_t)(h + 1) * sizeof(*ctl->evacFailed));
-        for (int k = ctl->nEvacFailed; k <= h; k++)
+        ctl->evacFailedAt = xrealloc(ctl->evacFailedAt, (size_t)(h + 1) * sizeof(double));
+        for (int k = ctl->nEvacFailed; k <= h; k++) {
             ctl->evacFailed[k][0] = '\0';
+            ctl->evacFailedAt[k] = -1;
+        }
         ctl->nEvacFailed = h + 1;
     }
     if (!ctl->evacFailed[h][0]) snprintf(ctl->evacFailed[h], sizeof(ctl->evacFailed[h]), "%s", why);
+    ctl->evacFailedAt[h] = now;
+}
+
+/* Whether host h's evacuation failed within the cooldown: evacuating it
+ * again at once would repeat the failure (a VM that cannot move) and
+ * disable and enable the host at every other interval. */
+static bool evacHeld(const Controller *ctl, const CloudView *v, int h) {
+    return h >= 0 && h < ctl->nEvacFailed && ctl->evacFailedAt[h] >= 0 &&
+           v->now - ctl->evacFailedAt[h] < ctl->cfg.cooldownS;
 }
 
 /* The migrations started earlier that have ended: a VM that is no longer
@@ -88,7 +101,7 @@ static void checkFlights(Controller *ctl, const CloudView *v) {
         char why[160];
         snprintf(why, sizeof(why), "%.40s stayed on %.20s (%.80s)", vm->name, v->hosts[f.from].name,
                  v->lastMigrationError[0] ? v->lastMigrationError : "its migration did not land");
-        evacFail(ctl, f.from, why);
+        evacFail(ctl, f.from, why, v->now);
     }
     ctl->nflights = keep;
 }
@@ -230,6 +243,8 @@ static void projectMove(Controller *ctl, const Vm *vm, int from, int to) {
 
 static void executePlan(Controller *ctl, Cloud *cloud) {
     int inFlight = migrationsInFlight(&cloud->view);
+    /* Hosts whose evacuation this plan may not start (evacHeld). */
+    unsigned char *held = xcalloc((size_t)cloud->view.nhosts + 1, 1);
     for (size_t i = 0; i < ctl->plan.n; i++) {
         Action *a = &ctl->plan.actions[i];
         if (a->outcome == OUTCOME_REFUSED) { /* held by the power cap */
@@ -251,6 +266,12 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             continue;
         }
         const char *why = checkAction(ctl, &cloud->view, a, inFlight);
+        if (!why && a->type == ACT_DISABLE && evacHeld(ctl, &cloud->view, a->host)) {
+            why = "its evacuation failed within the cooldown";
+            held[a->host] = 1;
+        }
+        if (!why && a->type == ACT_MIGRATE && held[cloud->view.vms[a->vm].host])
+            why = "its host's evacuation failed within the cooldown";
         if (why) {
             refuse(ctl, a, why);
             continue;
@@ -265,7 +286,7 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
                 char msg[160];
                 snprintf(msg, sizeof(msg), "migrating %.30s failed: %.95s",
                          cloud->view.vms[a->vm].name, a->detail);
-                evacFail(ctl, vmHost, msg);
+                evacFail(ctl, vmHost, msg, cloud->view.now);
             }
             continue;
         }
@@ -284,6 +305,7 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             ctl->stats.powerOns++;
         }
     }
+    free(held);
 }
 
 int ctlTick(Controller *ctl, Cloud *cloud, bool execute) {
