@@ -619,6 +619,23 @@ static void testEvacuationFails(void) {
         CHECK(c->view.migrationFailures == (refused ? 0 : 1));
         CHECK(c->view.hosts[0].enabled && !c->view.hosts[0].disabledByGeyser);
         CHECK(ctl->stats.powerOffs == 0);
+        /* Tick 3: compute1 would be picked again (its power changed long
+         * ago); within the cooldown its evacuation is held back. */
+        routeSet("GET", "/v2.1/os-services", 200, "evac-services.json");
+        c->view.hosts[0].stateSince = c->view.hosts[1].stateSince = -1e6;
+        ctl->cfg.cooldownS = 600;
+        int posts = hits("POST", "/v2.1/servers/vm-a/action");
+        CHECK(ctlTick(ctl, c, true) == 0);
+        bool heldBack = false;
+        for (size_t i = 0; i < ctl->plan.n; i++) {
+            const Action *a = &ctl->plan.actions[i];
+            if (a->host != 0) continue;
+            CHECK(a->outcome == OUTCOME_REFUSED);
+            heldBack |= strstr(a->detail, "evacuation failed within the cooldown") != NULL;
+        }
+        CHECK(heldBack);
+        CHECK(hits("POST", "/v2.1/servers/vm-a/action") == posts);
+        CHECK(hits("PUT", "/v2.1/os-services/svc-a") == 2);
         char *st = readState("e1");
         CHECK(strcmp(st, "on\n") == 0); /* the actuator was never called */
         free(st);

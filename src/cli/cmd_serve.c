@@ -99,6 +99,7 @@ typedef struct RealCloudOpts {
     bool openstack;
     const char *osCloud, *power, *vmUtil;
     double intervalS;
+    bool intervalGiven;
 } RealCloudOpts;
 
 /* `geyser serve` on an OpenStack cloud: connect, attach the actuators of
@@ -227,6 +228,7 @@ int cmdServe(int argc, char **argv) {
             if (parseDouble(optarg, &real.intervalS) != 0 || real.intervalS < 0.1 ||
                 real.intervalS > 86400)
                 rc = ERR("--interval: '%s' is not a number of seconds from 0.1 to 86400", optarg);
+            real.intervalGiven = true;
             break;
         case 'd':
             if (parseDouble(optarg, &cfg.ctl.cooldownS) != 0 || cfg.ctl.cooldownS < 0)
@@ -244,8 +246,9 @@ int cmdServe(int argc, char **argv) {
         }
     }
     if (rc == 0 && optind < argc) rc = ERR("unexpected argument '%s'", argv[optind]);
-    if (rc == 0 && !real.openstack && (real.power || real.vmUtil))
-        rc = ERR("--power and --vm-util need a real cloud (--os-cloud NAME or --openstack)");
+    if (rc == 0 && !real.openstack && (real.power || real.vmUtil || real.intervalGiven))
+        rc = ERR("--power, --vm-util and --interval need a real cloud (--os-cloud NAME or "
+                 "--openstack); the simulated cloud's interval is its scenario's");
     if (rc != 0) {
         cliError("serve");
         return EXIT_USAGE;

@@ -38,6 +38,7 @@ void ctlFree(Controller *ctl) {
     free(ctl->leaving);
     free(ctl->flights);
     free(ctl->evacFailed);
+    free(ctl->evacFailedAt);
     free(ctl->failDisabled);
     free(ctl);
 }
@@ -67,15 +68,27 @@ static void projectHosts(Controller *ctl, const CloudView *v) {
 }
 
 /* Mark host h's evacuation failed (the first reason is kept). */
-static void evacFail(Controller *ctl, int h, const char *why) {
+static void evacFail(Controller *ctl, int h, const char *why, double now) {
     if (h < 0) return;
     if (h >= ctl->nEvacFailed) {
         ctl->evacFailed = xrealloc(ctl->evacFailed, (size_t)(h + 1) * sizeof(*ctl->evacFailed));
-        for (int k = ctl->nEvacFailed; k <= h; k++)
+        ctl->evacFailedAt = xrealloc(ctl->evacFailedAt, (size_t)(h + 1) * sizeof(double));
+        for (int k = ctl->nEvacFailed; k <= h; k++) {
             ctl->evacFailed[k][0] = '\0';
+            ctl->evacFailedAt[k] = -1;
+        }
         ctl->nEvacFailed = h + 1;
     }
     if (!ctl->evacFailed[h][0]) snprintf(ctl->evacFailed[h], sizeof(ctl->evacFailed[h]), "%s", why);
+    ctl->evacFailedAt[h] = now;
+}
+
+/* Whether host h's evacuation failed within the cooldown: evacuating it
+ * again at once would repeat the failure (a VM that cannot move) and
+ * disable and enable the host at every other interval. */
+static bool evacHeld(const Controller *ctl, const CloudView *v, int h) {
+    return h >= 0 && h < ctl->nEvacFailed && ctl->evacFailedAt[h] >= 0 &&
+           v->now - ctl->evacFailedAt[h] < ctl->cfg.cooldownS;
 }
 
 /* The migrations started earlier that have ended: a VM that is no longer
@@ -94,7 +107,7 @@ static void checkFlights(Controller *ctl, const CloudView *v) {
         char why[160];
         snprintf(why, sizeof(why), "%.40s stayed on %.20s (%.80s)", vm->name, v->hosts[f.from].name,
                  v->lastMigrationError[0] ? v->lastMigrationError : "its migration did not land");
-        evacFail(ctl, f.from, why);
+        evacFail(ctl, f.from, why, v->now);
     }
     ctl->nflights = keep;
 }
@@ -307,6 +320,8 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             ctl->leaving[v->vms[a->vm].host]++;
     }
     /* ctl->plan.n may grow: a failed evacuation appends its host's enable. */
+    /* Hosts whose evacuation this plan may not start (evacHeld). */
+    unsigned char *held = xcalloc((size_t)cloud->view.nhosts + 1, 1);
     for (size_t i = 0; i < ctl->plan.n; i++) {
         Action *a = &ctl->plan.actions[i];
         if (a->outcome == OUTCOME_REFUSED) { /* held by the power cap */
@@ -328,6 +343,12 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
             continue;
         }
         const char *why = checkAction(ctl, &cloud->view, a, inFlight);
+        if (!why && a->type == ACT_DISABLE && evacHeld(ctl, &cloud->view, a->host)) {
+            why = "its evacuation failed within the cooldown";
+            held[a->host] = 1;
+        }
+        if (!why && a->type == ACT_MIGRATE && held[cloud->view.vms[a->vm].host])
+            why = "its host's evacuation failed within the cooldown";
         if (why) {
             refuse(ctl, a, why);
             audit(ctl, i, 0);
@@ -353,7 +374,7 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
                 char msg[160];
                 snprintf(msg, sizeof(msg), "migrating %.30s failed: %.95s",
                          cloud->view.vms[a->vm].name, a->detail);
-                evacFail(ctl, vmHost, msg);
+                evacFail(ctl, vmHost, msg, cloud->view.now);
                 reenableAfterFailure(ctl, cloud, vmHost);
             }
             continue;
@@ -376,6 +397,7 @@ static void executePlan(Controller *ctl, Cloud *cloud) {
         }
     }
     ctl->applied = true;
+    free(held);
 }
 
 /* Under a cap, the policy and the safety rules both pack up to CAP_HIGH

@@ -18,8 +18,8 @@
  *     refused, or one that ended with the VM still on its source (Nova
  *     answers 202 and fails later), leaves a host geyser disabled with VMs
  *     on it; it is enabled again (in the same plan when the backend refused
- *     at once, else at the next tick), and never powered off while it holds
- *     them;
+ *     at once, else at the next tick), never powered off while it holds
+ *     them, nor evacuated again within cfg.cooldownS;
  *   - a host that failed a power-on is disabled (once: an operator may
  *     enable it again), so that the scheduler places nothing on a host
  *     that is off; it is never powered on again.
@@ -80,6 +80,8 @@ typedef struct Controller {
     CtlFlight *flights;
     size_t nflights, capFlights;
     char (*evacFailed)[128];
+    double *evacFailedAt; /* when (view time); -1: never. Holds the host's next
+                           * evacuation back for cfg.cooldownS */
     int nEvacFailed;
     /* Hosts whose failed power-on this controller has disabled. */
     unsigned char *failDisabled;
