@@ -114,8 +114,9 @@ static double fsNearestUtil(const FsRead *r, int host, double t, double maxSkew)
 }
 
 static int fsPair(FsRead *r, FitData *out) {
-    qsort(r->util, r->nUtil, sizeof(FsRow), fsByHostTime);
-    qsort(r->power, r->nPower, sizeof(FsRow), fsByHostTime);
+    /* qsort's array must not be NULL, even when empty (C17 7.22.5). */
+    if (r->nUtil > 1) qsort(r->util, r->nUtil, sizeof(FsRow), fsByHostTime);
+    if (r->nPower > 1) qsort(r->power, r->nPower, sizeof(FsRow), fsByHostTime);
     if (fsCheckOneSeries(r) < 0) return -1;
     int lastUntyped = -1;
     for (size_t i = 0; i < r->nPower; i++) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration: two real libvirtd hosts with QEMU guests (TCG), driven
-# through geyser's libvirt backend: inventory, utilization, pre-copy and
-# post-copy live migration. Needs root (network and mount namespaces).
+# through geyser's libvirt backend: inventory, utilization, pre-copy,
+# post-copy and hybrid live migration. Needs root (network and mount namespaces).
 . "$(dirname "$0")/lib.bash"
 
 here=$(cd "$(dirname "$0")/.." && pwd)
