@@ -8,7 +8,8 @@ dir=$(scripts/build.sh plain)
 bench=$dir/store_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "== SQLite (WAL, synchronous=FULL, file in $tmp)"
+echo "== $(date -u '+%F %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== SQLite (WAL, synchronous=NORMAL: durable against a killed writer, file in $tmp)"
 $bench "sqlite:$tmp/a.db" ingest 2000000 100000 100
 $bench "sqlite:$tmp/b.db" ingest 200000 1000 100
 $bench "sqlite:$tmp/c.db" day1

@@ -43,11 +43,15 @@ static int ingest(Store *st, long samples, long batch, long hosts, double period
     long perHost = samples / hosts, done = 0;
     double t0 = nowMonotonic();
     int rc = 0;
-    /* Time-major, as agents report: every host's sample at t, then t + 1. */
+    /* Time-major, as agents report: every host's sample at t, then t + 1.
+     * Times have a fraction, as real meter readings do: a whole-number
+     * time is stored by SQLite as a small integer, which made the rows
+     * (and the figure) smaller than in use. Under 0.1 s for up to 1000
+     * hosts, so a sample stays in the minute of i * period. */
     for (long i = 0; i < perHost && rc == 0; i++) {
         for (long h = 0; h < hosts && rc == 0; h++) {
             long k = done % batch;
-            b[k] = (PowerSample){.t = (double)i * period,
+            b[k] = (PowerSample){.t = (double)i * period + 0.137 + (double)(h % 1000) * 1e-4,
                                  .host = names[h],
                                  .meter = "ipmi",
                                  .watts = 100 + (double)((i * 7 + h * 13) % 100)};

@@ -139,6 +139,61 @@ static void testRollupsAndQueries(void) {
     storeClose(st);
 }
 
+/* One connection keeps its batch plan's arrays between batches (batch.h):
+ * batches that grow, shrink, change their series and fail in between must
+ * each be planned from their own samples only. 100 series is more than the
+ * series table starts with, so it is rehashed while a batch is planned. */
+static void testBatchesReusePlan(void) {
+    enum { HOSTS = 100, T = 50 };
+    char uri[256], names[HOSTS][8];
+    Store *st = freshStore(uri, sizeof(uri));
+    if (!st) return;
+    PowerSample *b = malloc(sizeof(PowerSample) * HOSTS * T);
+    for (int h = 0; h < HOSTS; h++)
+        snprintf(names[h], sizeof(names[h]), "h%03d", h);
+    for (int h = 0; h < HOSTS; h++) /* every series new, in reverse order */
+        b[h] = ps(0, names[HOSTS - 1 - h], 100 + HOSTS - 1 - h);
+    CHECK(storeWritePower(st, b, HOSTS) == 0);
+    size_t n = 0;
+    for (int t = 1; t <= T; t++) /* bigger than the first batch, time-major */
+        for (int h = 0; h < HOSTS; h++)
+            b[n++] = ps(t, names[h], 100 + h);
+    CHECK(storeWritePower(st, b, n) == 0);
+    PowerSample bad[3] = {ps(51, "h000", 100), ps(52, "new", 1), ps(51, "h000", 100)};
+    CHECK(storeWritePower(st, bad, 3) == -1);
+    CHECK_STR_CONTAINS(errLast(), "power sample 2 (host h000, meter ipmi): time 51.000");
+    n = 0; /* smaller, three of the series */
+    for (int t = 51; t <= 52; t++)
+        for (int h = 2; h >= 0; h--)
+            b[n++] = ps(t, names[h], 100 + h);
+    CHECK(storeWritePower(st, b, n) == 0);
+    free(b);
+    /* Each series' last sample was recorded by the batch that wrote it. */
+    PowerSample again = ps(52, "h001", 100);
+    CHECK(storeWritePower(st, &again, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "previous sample of this series at 52.000");
+    again = ps(50, "h003", 100);
+    CHECK(storeWritePower(st, &again, 1) == -1);
+    CHECK_STR_CONTAINS(errLast(), "previous sample of this series at 50.000");
+    HostEnergy *e;
+    CHECK(storeEnergy(st, 0, 60, &e, &n) == 0);
+    CHECK(n == HOSTS); /* "new" of the refused batch is not there */
+    for (size_t h = 0; h < n && n == HOSTS; h++) {
+        long last = h < 3 ? 52 : T;
+        CHECK(strcmp(e[h].host, names[h]) == 0);
+        CHECK(e[h].samples == last + 1);
+        CHECK_NEAR(e[h].joules, (double)last * (100 + (double)h), 1e-9);
+    }
+    free(e);
+    SeriesPoint *pts;
+    SeriesSource src;
+    CHECK(storeSeries(st, "h099", NULL, 0, 60, 10, &pts, &n, &src) == 0);
+    CHECK(src == SERIES_RAW && n == 6 && pts[0].count == 10 && pts[5].count == 1);
+    CHECK(n == 6 && pts[5].avgW == 199 && pts[5].joules == 199);
+    free(pts);
+    storeClose(st);
+}
+
 static void testOtherTables(void) {
     char uri[256];
     Store *st = freshStore(uri, sizeof(uri));
@@ -291,6 +346,7 @@ static void runAll(const char *uri) {
     fprintf(stderr, "== backend %s\n", uri);
     RUN(testBadInputRefused);
     RUN(testRollupsAndQueries);
+    RUN(testBatchesReusePlan);
     RUN(testOtherTables);
     RUN(testDescribeAndScan);
     RUN(testKillNine);

@@ -59,6 +59,7 @@ typedef struct PgDb {
     PGconn *conn;
     char *buf; /* COPY data being built */
     size_t len, cap;
+    BatchPlan plan; /* its arrays are reused by every batch */
 } PgDb;
 
 static int pgErr(PgDb *d, const char *doing, const PGresult *r) {
@@ -83,6 +84,7 @@ static void pgClose(void *p) {
     PgDb *d = p;
     if (!d) return;
     PQfinish(d->conn);
+    batchPlanFree(&d->plan);
     free(d->buf);
     free(d);
 }
@@ -259,13 +261,11 @@ static int writePlan(PgDb *d, const PowerSample *s, size_t n, const BatchPlan *p
 static int pgWritePower(void *p, const PowerSample *s, size_t n) {
     PgDb *d = p;
     if (begin(d) < 0) return -1;
-    BatchPlan plan;
-    int rc = batchPlan(s, n, seriesLookup, d, &plan);
+    int rc = batchPlan(s, n, seriesLookup, d, &d->plan);
     if (rc == 0) {
         d->len = 0;
-        rc = writePlan(d, s, n, &plan);
+        rc = writePlan(d, s, n, &d->plan);
     }
-    batchPlanFree(&plan);
     return finish(d, rc);
 }
 

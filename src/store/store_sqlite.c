@@ -108,6 +108,7 @@ typedef struct SqliteDb {
     char *path;
     sqlite3_stmt *q[Q_COUNT];
     sqlite3_stmt *powerMany; /* POWER_ROWS rows */
+    BatchPlan plan;          /* its arrays are reused by every batch */
 } SqliteDb;
 
 static int dbErr(SqliteDb *d, const char *doing) {
@@ -125,6 +126,7 @@ static void sqliteClose(void *p) {
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(d->q[i]);
     sqlite3_finalize(d->powerMany);
+    batchPlanFree(&d->plan);
     sqlite3_close(d->db);
     free(d->path);
     free(d);
@@ -291,10 +293,8 @@ static int writePlan(SqliteDb *d, const PowerSample *s, size_t n, const BatchPla
 static int sqliteWritePower(void *p, const PowerSample *s, size_t n) {
     SqliteDb *d = p;
     if (begin(d) < 0) return -1;
-    BatchPlan plan;
-    int rc = batchPlan(s, n, seriesLookup, d, &plan);
-    if (rc == 0) rc = writePlan(d, s, n, &plan);
-    batchPlanFree(&plan);
+    int rc = batchPlan(s, n, seriesLookup, d, &d->plan);
+    if (rc == 0) rc = writePlan(d, s, n, &d->plan);
     return finish(d, rc);
 }
 
