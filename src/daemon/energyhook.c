@@ -349,6 +349,20 @@ static int applyForecast(EnergyHook *h, SignalKind k, const double *t, const dou
     return 0;
 }
 
+/* "TIME:VALUE", the i-th point of a pushed forecast (in place). */
+static int parsePoint(char *p, int i, double now, double *t, double *v) {
+    char *colon = strrchr(p, ':');
+    if (!colon) return ERR("forecast point %d '%.40s' is not TIME:VALUE", i, p);
+    *colon = '\0';
+    if (parseWhen(strTrim(p), now, t) != 0) {
+        errPrefix("forecast point %d", i);
+        return -1;
+    }
+    if (parseDouble(strTrim(colon + 1), v) != 0)
+        return ERR("forecast point %d: value '%.40s' is not a number", i, colon + 1);
+    return 0;
+}
+
 int energyHookForecast(EnergyHook *h, const char *kind, const char *unit, const char *points,
                        double now) {
     SignalKind k = SIGNAL_PRICE;
@@ -360,19 +374,10 @@ int energyHookForecast(EnergyHook *h, const char *kind, const char *unit, const 
     int n = 0, rc = 0;
     char *copy = xstrdup(points), *save = NULL;
     for (char *p = strtok_r(copy, ",", &save); p && rc == 0; p = strtok_r(NULL, ",", &save)) {
-        char *colon = strrchr(p, ':');
         if (n == HOOK_MAX_POINTS)
             rc = ERR("forecast: more than %d points", HOOK_MAX_POINTS);
-        else if (!colon)
-            rc = ERR("forecast point %d '%.40s' is not TIME:VALUE", n + 1, p);
-        if (rc != 0) break;
-        *colon = '\0';
-        if (parseWhen(strTrim(p), now, &t[n]) != 0) {
-            errPrefix("forecast point %d", n + 1);
-            rc = -1;
-        } else if (parseDouble(strTrim(colon + 1), &v[n]) != 0) {
-            rc = ERR("forecast point %d: value '%.40s' is not a number", n + 1, colon + 1);
-        }
+        else
+            rc = parsePoint(p, n + 1, now, &t[n], &v[n]);
         n++;
     }
     free(copy);
