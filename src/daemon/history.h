@@ -95,8 +95,8 @@ typedef struct HistEvent {
     int vm;           /* migration: the VM, else -1 */
     int target;       /* migration: the destination, else -1 */
     int mode;         /* migration: MigrationMode */
-    double durationS; /* migration: estimated RAM / link bandwidth */
     int job;          /* replan: the job's index in the queue (host is -1) */
+    double durationS; /* migration: estimated RAM / link bandwidth */
     double fromS;     /* replan: the planned start before */
     double toS;       /* replan: and after (the same when the plan was kept) */
     char reason[200];
