@@ -158,7 +158,10 @@ static void testAdmission(void) {
     z.deadline = "20000", z.cpu = "2";
     CHECK(energyHookSubmit(h, &z, 0, &st) != 0 && st == 422);
     CHECK_STR_CONTAINS(errLast(), "batch capacity is 1");
-    z.cpu = "1", z.duration = NULL;
+    z.cpu = "1", z.deadline = "now+99999999";
+    CHECK(energyHookSubmit(h, &z, 0, &st) != 0 && st == 422);
+    CHECK_STR_CONTAINS(errLast(), "more than 31 days ahead");
+    z.deadline = "20000", z.duration = NULL;
     CHECK(energyHookSubmit(h, &z, 0, &st) != 0 && st == 400);
     CHECK_STR_CONTAINS(errLast(), "duration_s: missing");
     /* z fits only in hour 2 (y holds 3): admitted there. */

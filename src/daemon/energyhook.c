@@ -546,6 +546,10 @@ int energyHookSubmit(EnergyHook *h, const HookJobForm *f, double now, int *statu
     if (h->cfg.batchCpu > 0 && j.cpu > h->cfg.batchCpu)
         return ERR("job %s needs %g cores; the batch capacity is %g", j.name, j.cpu,
                    h->cfg.batchCpu);
+    /* The planner holds a slot per hour up to the deadline. */
+    if (j.deadline - now > HOOK_MAX_AHEAD_S)
+        return ERR("job %s: the deadline is more than %.0f days ahead", j.name,
+                   HOOK_MAX_AHEAD_S / 86400);
     DeferrableJob c = fromNow(&j, now);
     if (c.deadline - c.release < c.duration)
         return ERR("job %s cannot meet its deadline (%.0f s): it needs %.0f s from %.0f s", j.name,

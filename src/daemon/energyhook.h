@@ -19,9 +19,10 @@
 #include "shift.h"
 #include "signals.h"
 
-#define HOOK_MAX_CAPS   64
-#define HOOK_SLOT_S     3600.0 /* the planner's slot: signals are hourly */
-#define HOOK_MAX_POINTS 1000   /* points in one pushed or polled forecast */
+#define HOOK_MAX_CAPS    64
+#define HOOK_SLOT_S      3600.0         /* the planner's slot: signals are hourly */
+#define HOOK_MAX_POINTS  1000           /* points in one pushed or polled forecast */
+#define HOOK_MAX_AHEAD_S (31 * 86400.0) /* an admitted job's deadline, from now */
 
 typedef struct EnergyHookConfig {
     const char *signalsDir; /* CSV signals, caps and jobs.csv; NULL: none */

@@ -305,12 +305,14 @@ int signalSpliceForecast(SignalSeries *s, const double *t, const double *v, int 
     int total = before + n + (s->n - after);
     double *nt = xmalloc((size_t)total * sizeof(double));
     double *nv = xmalloc((size_t)total * sizeof(double));
-    memcpy(nt, s->t, (size_t)before * sizeof(double));
-    memcpy(nv, s->v, (size_t)before * sizeof(double));
     memcpy(nt + before, t, (size_t)n * sizeof(double));
     memcpy(nv + before, v, (size_t)n * sizeof(double));
-    memcpy(nt + before + n, s->t + after, (size_t)(s->n - after) * sizeof(double));
-    memcpy(nv + before + n, s->v + after, (size_t)(s->n - after) * sizeof(double));
+    if (s->n > 0) { /* an absent series holds no arrays at all */
+        memcpy(nt, s->t, (size_t)before * sizeof(double));
+        memcpy(nv, s->v, (size_t)before * sizeof(double));
+        memcpy(nt + before + n, s->t + after, (size_t)(s->n - after) * sizeof(double));
+        memcpy(nv + before + n, s->v + after, (size_t)(s->n - after) * sizeof(double));
+    }
     SignalSeries ns = {.kind = s->kind, .t = nt, .v = nv, .n = total};
     /* Both series are step functions: they differ from t[0] on exactly
      * when they differ at one of either's points from there. */
