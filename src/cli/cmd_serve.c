@@ -20,7 +20,7 @@ void cmdServeHelp(FILE *f) {
         "    geyser serve [--listen ADDR:PORT] [--mode observe|manual|auto] [--speed X]\n"
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
-        "                 [--sim-state FILE]\n"
+        "                 [--sim-state FILE] [--batch-cpu N]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n"
         "    geyser serve --os-cloud NAME | --openstack [--power FILE] [--vm-util FILE]\n"
         "                 [--interval S] [--cooldown S] [--min-hosts-on N] [--mode MODE]\n"
