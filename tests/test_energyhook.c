@@ -126,6 +126,13 @@ static void testForecastMovesJob(void) {
     json_t *j = energyHookJobsJson(h, 5000);
     CHECK(json_integer_value(json_object_get(json_object_get(j, "replan"), "runs")) == 3);
     json_decref(j);
+
+    /* A polled forecast re-plans the same way: hour 5 drops to 0.5. */
+    CHECK(energyHookApplyJson(h, "{\"forecast\": {\"price_eur_per_mwh\": [[18000, 0.5]]}}", 5400) ==
+          0);
+    CHECK(energyHookReplan(h, 5400, 300) == 1);
+    CHECK(jobNamed(h, "a")->plannedStart == 18000);
+    CHECK_STR_CONTAINS(jobNamed(h, "a")->replanReason, "polled at 5400 s");
     energyHookFree(h);
     histFree(hist);
 }
