@@ -113,6 +113,29 @@ static void testLiveSignal(void) {
     CHECK(liveSignalStale(&s, 200, 60));
 }
 
+/* A forecast replaces the points over its span and keeps the others. */
+static void testSpliceForecast(void) {
+    double t0[] = {0, 3600, 7200, 10800}, v0[] = {50, 40, 30, 20};
+    SignalSeries s = {.kind = SIGNAL_PRICE};
+    bool changed = false;
+    CHECK(signalSpliceForecast(&s, t0, v0, 4, &changed) == 0 && changed && s.n == 4);
+    double t1[] = {3000, 7200}, v1[] = {45, 30}, v = 0;
+    CHECK(signalSpliceForecast(&s, t1, v1, 2, &changed) == 0 && changed);
+    /* 0 stays; 3600 (inside the span) goes; 7200 is the forecast's; 10800 stays. */
+    CHECK(s.n == 4 && s.t[0] == 0 && s.t[1] == 3000 && s.t[3] == 10800);
+    CHECK(signalAt(&s, 5000, &v) && v == 45);
+    CHECK(signalAt(&s, 11000, &v) && v == 20);
+    CHECK(signalSpliceForecast(&s, t1, v1, 2, &changed) == 0 && !changed); /* the same again */
+    double t2[] = {7200, 3600}, v2[] = {1, 1};
+    CHECK(signalSpliceForecast(&s, t2, v2, 2, &changed) != 0 && !changed);
+    CHECK_STR_CONTAINS(errLast(), "out of order");
+    double t3[] = {7200}, v3[] = {20000};
+    CHECK(signalSpliceForecast(&s, t3, v3, 1, &changed) != 0);
+    CHECK_STR_CONTAINS(errLast(), "outside the plausible range");
+    CHECK(s.n == 4 && signalAt(&s, 7200, &v) && v == 30); /* refused whole */
+    signalSeriesFree(&s);
+}
+
 /* Four one-hour slots with prices 50, 10, 40, 30 EUR/MWh. */
 static ShiftSlots fourHours(double freeCpu) {
     static double price[4], carbon[4], surplus[4], free[4];
@@ -245,6 +268,7 @@ int main(void) {
     RUN(testBadSignals);
     RUN(testCapsAndDir);
     RUN(testLiveSignal);
+    RUN(testSpliceForecast);
     RUN(testCheapestWindow);
     RUN(testDeadlineBindsAndTwoHourJob);
     RUN(testCapacityShared);

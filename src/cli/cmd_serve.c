@@ -20,7 +20,7 @@ void cmdServeHelp(FILE *f) {
         "    geyser serve [--listen ADDR:PORT] [--mode observe|manual|auto] [--speed X]\n"
         "                 [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
-        "                 [--sim-state FILE]\n"
+        "                 [--sim-state FILE] [--batch-cpu N]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n"
         "    geyser serve --os-cloud NAME | --openstack [--power FILE] [--vm-util FILE]\n"
         "                 [--interval S] [--cooldown S] [--min-hosts-on N] [--mode MODE]\n"
@@ -61,14 +61,20 @@ void cmdServeHelp(FILE *f) {
         "                         response caps and deferrable jobs (jobs.csv) as CSV files,\n"
         "                         times in seconds of the simulated clock (docs/energy.md)\n"
         "    --signals-url URL    poll a JSON document {\"time\": S, \"price_eur_per_mwh\": X,\n"
-        "                         \"carbon_g_per_kwh\": Y, \"renewable_kw\": Z} (any subset)\n"
+        "                         \"carbon_g_per_kwh\": Y, \"renewable_kw\": Z} (any subset),\n"
+        "                         with an optional \"forecast\": {\"price_eur_per_mwh\": [[T, X],\n"
+        "                         ...], ...} that replaces the series over its span\n"
         "    --poll S             seconds between polls (default 60)\n"
         "    --signal-max-age S   a pushed or polled value older than S simulated seconds is\n"
         "                         stale and the file forecast is used again (default 3600)\n"
         "    --objective OBJ      plan the deferrable jobs for cost (default), carbon or\n"
-        "                         renewable_share\n"
-        "    Signals are also pushed with POST /api/v1/signals and caps set with\n"
-        "    POST /api/v1/caps (both need the bearer token).\n"
+        "                         renewable_share; a forecast that changes the objective's\n"
+        "                         signal re-plans the jobs not started (once per interval)\n"
+        "    --batch-cpu N        cores lent to deferrable jobs at any time (default: no limit);\n"
+        "                         new jobs (POST /api/v1/jobs) are refused when none is left\n"
+        "    Signals are also pushed with POST /api/v1/signals (a value) and\n"
+        "    POST /api/v1/signals/forecast (a forecast), jobs admitted with POST /api/v1/jobs\n"
+        "    and caps set with POST /api/v1/caps (all need the bearer token).\n"
         "    In manual mode the waiting plan is approved with POST /api/v1/plan/ID/apply\n"
         "    (or discarded: .../discard; bearer token) or `geyser apply ID`; every action\n"
         "    is logged before and after it runs (GET /api/v1/audit, and the store's events)\n"
@@ -158,6 +164,7 @@ int cmdServe(int argc, char **argv) {
                                          {"poll", required_argument, NULL, 'P'},
                                          {"objective", required_argument, NULL, 'o'},
                                          {"signal-max-age", required_argument, NULL, 'a'},
+                                         {"batch-cpu", required_argument, NULL, 'B'},
                                          {"os-cloud", required_argument, NULL, 'c'},
                                          {"openstack", no_argument, NULL, 'O'},
                                          {"power", required_argument, NULL, 'W'},
@@ -220,6 +227,10 @@ int cmdServe(int argc, char **argv) {
                 rc = ERR("--signal-max-age: '%s' is not a positive number of seconds", optarg);
             break;
         case 'o': rc = shiftObjectiveParse(optarg, &cfg.energy.objective); break;
+        case 'B':
+            if (parseDouble(optarg, &cfg.energy.batchCpu) != 0 || !(cfg.energy.batchCpu > 0))
+                rc = ERR("--batch-cpu: '%s' is not a positive number of cores", optarg);
+            break;
         case 'c': real.osCloud = optarg, real.openstack = true; break;
         case 'O': real.openstack = true; break;
         case 'W': real.power = optarg; break;

@@ -370,6 +370,7 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     d->energy = energyHookCreate(&d->cfg.energy);
     if (!d->energy) goto fail;
     d->hist = histCreate(sc->nhosts, sc->nvms);
+    d->energy->hist = d->hist; /* re-plans are events */
     d->frHostPower = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
     d->frHostUtil = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
     d->frHostState = xcalloc((size_t)sc->nhosts + 1, 1);

@@ -14,11 +14,15 @@
 #include <stdbool.h>
 
 #include "controller.h"
+#include "history.h"
 #include "loop.h"
 #include "shift.h"
 #include "signals.h"
 
-#define HOOK_MAX_CAPS 64
+#define HOOK_MAX_CAPS    64
+#define HOOK_SLOT_S      3600.0         /* the planner's slot: signals are hourly */
+#define HOOK_MAX_POINTS  1000           /* points in one pushed or polled forecast */
+#define HOOK_MAX_AHEAD_S (31 * 86400.0) /* an admitted job's deadline, from now */
 
 typedef struct EnergyHookConfig {
     const char *signalsDir; /* CSV signals, caps and jobs.csv; NULL: none */
@@ -26,7 +30,8 @@ typedef struct EnergyHookConfig {
     double pollS;           /* wall seconds between polls (default 60) */
     double maxAgeS;         /* a live value older than this is stale (default 3600) */
     ShiftObjective objective;
-    double speed; /* simulated seconds per wall second, for reports */
+    double speed;    /* simulated seconds per wall second, for reports */
+    double batchCpu; /* cores lent to deferrable jobs at any time; <= 0: unlimited */
 } EnergyHookConfig;
 
 typedef struct HookCap {
@@ -45,7 +50,20 @@ typedef struct HookJob {
     double startedAt;
     HookJobState state;
     bool deferred; /* held back by a cap at least once */
+    bool fromApi;  /* admitted through POST /api/v1/jobs */
+    /* Re-planning: how often the job was moved, and the last re-plan that
+     * concerned it (a move, or a window no longer feasible). */
+    int replans;
+    bool replanInfeasible; /* the last re-plan found no feasible start: plan kept */
+    double replannedAt;    /* -1: never */
+    double prevStart;      /* the planned start before that re-plan */
+    char replanReason[200];
 } HookJob;
+
+/* POST /api/v1/jobs: the fields as given (NULL: absent). */
+typedef struct HookJobForm {
+    const char *name, *release, *deadline, *duration, *powerKw, *cpu;
+} HookJobForm;
 
 typedef struct EnergyHook {
     EnergyHookConfig cfg;
@@ -58,11 +76,18 @@ typedef struct EnergyHook {
     int njobs;
     long polls, pollFailures;
     char pollError[200];
-    double drawKw;         /* hosts and running jobs at the last control tick */
-    double jobsKw;         /* running jobs then */
-    double capKw;          /* the cap acted on then, or -1 */
-    CapStatus ctlCap;      /* what the controller did about it */
-    const double *simTime; /* the daemon's clock, for the poll timer */
+    double drawKw;                   /* hosts and running jobs at the last control tick */
+    double jobsKw;                   /* running jobs then */
+    double capKw;                    /* the cap acted on then, or -1 */
+    CapStatus ctlCap;                /* what the controller did about it */
+    const double *simTime;           /* the daemon's clock, for the poll timer */
+    History *hist;                   /* re-plans are recorded here as events; NULL: not recorded */
+    double forecastAt[SIGNAL_KINDS]; /* when a live forecast last changed a series, or -1 */
+    long forecasts[SIGNAL_KINDS];    /* live forecasts taken */
+    bool replanPending;              /* the objective's signal changed since the last re-plan */
+    char replanWhy[120];
+    double lastReplanAt; /* -1: never */
+    long replanRuns, replanMoves, replanCoalesced;
 } EnergyHook;
 
 /* NULL with an error (a bad signal file, a bad URL). */
@@ -84,9 +109,28 @@ void energyHookAfterControl(EnergyHook *h, const Controller *ctl);
  * "now-S" or seconds; NULL: now). -1 with the reason; the value held stays. */
 int energyHookPush(EnergyHook *h, const char *kind, const char *unit, const char *value,
                    const char *at, double now);
+/* A forecast for kind in unit: points "T:V,T:V,..." (T in seconds of the
+ * cloud's clock, or "now+S"/"now-S"). It replaces the series over its
+ * span; when it changes the signal the objective uses, a re-plan is due.
+ * -1 with the reason; the series held stays. */
+int energyHookForecast(EnergyHook *h, const char *kind, const char *unit, const char *points,
+                       double now);
+/* Re-plan the jobs not started yet when a forecast changed the objective's
+ * signal, at most once per intervalS: each moves to its cheapest feasible
+ * start from now if that is cheaper than its plan; deadlines stay hard; a
+ * job with no feasible start left keeps its plan and is flagged. Every
+ * move and flag is an event. Returns the jobs moved. */
+int energyHookReplan(EnergyHook *h, double now, double intervalS);
+/* Admission control for a new deferrable job: 0 and the job queued at its
+ * cheapest feasible start; -1 with the reason and *status 400 (a field
+ * missing or not a number), 422 (a job that can never meet its deadline)
+ * or 409 (the capacity left cannot fit it before its deadline, or the name
+ * is taken). */
+int energyHookSubmit(EnergyHook *h, const HookJobForm *f, double now, int *status);
 /* A cap of capKw from start to end. -1 with the reason. */
 int energyHookAddCap(EnergyHook *h, double start, double end, double capKw, const char *source);
-/* Parse a polled document: {"time": T, "price_eur_per_mwh": x, ...}. */
+/* Parse a polled or pushed document: {"time": T, "price_eur_per_mwh": x,
+ * ..., "forecast": {"price_eur_per_mwh": [[T, x], ...], ...}}. */
 int energyHookApplyJson(EnergyHook *h, const char *text, double now);
 /* Fetch the URL now and apply it. */
 int energyHookPoll(EnergyHook *h, double now);

@@ -323,7 +323,7 @@ size_t histEvents(const History *h, double from, double to, int host, HistEvent 
 
 const char *histEventTypeName(HistEventType t) {
     static const char *names[] = {"migration", "power_on", "power_off", "refused",
-                                  "failed",    "overload", "recovered"};
+                                  "failed",    "overload", "recovered", "replan"};
     return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
 

@@ -85,6 +85,7 @@ typedef enum {
     EV_FAILED,    /* the backend failed an action */
     EV_OVERLOAD,  /* a host reached 100 % CPU */
     EV_RECOVERED, /* and came back below */
+    EV_REPLAN,    /* a deferrable job's planned start moved, or could not (energyhook.c) */
 } HistEventType;
 
 typedef struct HistEvent {
@@ -94,7 +95,10 @@ typedef struct HistEvent {
     int vm;           /* migration: the VM, else -1 */
     int target;       /* migration: the destination, else -1 */
     int mode;         /* migration: MigrationMode */
+    int job;          /* replan: the job's index in the queue (host is -1) */
     double durationS; /* migration: estimated RAM / link bandwidth */
+    double fromS;     /* replan: the planned start before */
+    double toS;       /* replan: and after (the same when the plan was kept) */
     char reason[200];
 } HistEvent;
 

@@ -165,6 +165,18 @@ void shiftOccupy(const DeferrableJob *j, ShiftSlots *s, int at) {
     occupy(j, s, at);
 }
 
+bool shiftFits(const DeferrableJob *j, const ShiftSlots *s, int at) {
+    return at >= 0 && at + slotsOf(j, s->slotS) <= s->n && fits(j, s, at);
+}
+
+double shiftPlacementCost(const DeferrableJob *j, const ShiftSlots *s, int at, ShiftObjective obj) {
+    return placementCost(j, s, at, obj);
+}
+
+int shiftSlotsOf(const DeferrableJob *j, double slotS) {
+    return slotsOf(j, slotS);
+}
+
 double shiftSlack(const DeferrableJob *j) {
     return j->deadline - j->release - j->duration;
 }

@@ -68,6 +68,12 @@ int shiftBestStart(const DeferrableJob *j, const ShiftSlots *s, ShiftObjective o
 /* Take the job's capacity, power room and renewable surplus from the
  * slots it covers when it starts at slot at. */
 void shiftOccupy(const DeferrableJob *j, ShiftSlots *s, int at);
+/* Whether the job fits when it starts at slot at (every slot it covers has
+ * the capacity and power room), and what it then costs under obj. */
+bool shiftFits(const DeferrableJob *j, const ShiftSlots *s, int at);
+double shiftPlacementCost(const DeferrableJob *j, const ShiftSlots *s, int at, ShiftObjective obj);
+/* The slots a job covers (ceil(duration / slot), at least one). */
+int shiftSlotsOf(const DeferrableJob *j, double slotS);
 /* Every job's slack (window length minus duration): the order in which
  * jobs competing for slots are best placed, least first. */
 double shiftSlack(const DeferrableJob *j);

@@ -277,6 +277,57 @@ void signalSetFree(SignalSet *set) {
     set->ncaps = 0;
 }
 
+static int checkForecast(SignalKind k, const double *t, const double *v, int n) {
+    if (n < 1) return ERR("%s: the forecast has no points", signalColumn(k));
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(t[i]))
+            return ERR("%s: forecast point %d: the time is not a number", signalColumn(k), i + 1);
+        if (i > 0 && t[i] <= t[i - 1])
+            return ERR("%s: forecast point %d: time %.0f is not after the previous point's %.0f "
+                       "(out of order or duplicate)",
+                       signalColumn(k), i + 1, t[i], t[i - 1]);
+        if (signalCheckValue(k, v[i]) != 0) {
+            errPrefix("forecast point %d", i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int signalSpliceForecast(SignalSeries *s, const double *t, const double *v, int n, bool *changed) {
+    *changed = false;
+    if (checkForecast(s->kind, t, v, n) != 0) return -1;
+    int before = 0, after = s->n;
+    while (before < s->n && s->t[before] < t[0])
+        before++;
+    while (after > before && s->t[after - 1] > t[n - 1])
+        after--;
+    int total = before + n + (s->n - after);
+    double *nt = xmalloc((size_t)total * sizeof(double));
+    double *nv = xmalloc((size_t)total * sizeof(double));
+    memcpy(nt + before, t, (size_t)n * sizeof(double));
+    memcpy(nv + before, v, (size_t)n * sizeof(double));
+    if (s->n > 0) { /* an absent series holds no arrays at all */
+        memcpy(nt, s->t, (size_t)before * sizeof(double));
+        memcpy(nv, s->v, (size_t)before * sizeof(double));
+        memcpy(nt + before + n, s->t + after, (size_t)(s->n - after) * sizeof(double));
+        memcpy(nv + before + n, s->v + after, (size_t)(s->n - after) * sizeof(double));
+    }
+    SignalSeries ns = {.kind = s->kind, .t = nt, .v = nv, .n = total};
+    /* Both series are step functions: they differ from t[0] on exactly
+     * when they differ at one of either's points from there. */
+    double a, b;
+    for (int i = 0; i < total && !*changed; i++)
+        if (nt[i] >= t[0] && (!signalAt(s, nt[i], &a) || (signalAt(&ns, nt[i], &b) && a != b)))
+            *changed = true;
+    for (int i = 0; i < s->n && !*changed; i++)
+        if (s->t[i] >= t[0] && signalAt(&ns, s->t[i], &b) && s->v[i] != b) *changed = true;
+    if (!*changed && s->n > 0 && signalAt(s, t[0], &a) && a != v[0]) *changed = true;
+    signalSeriesFree(s);
+    *s = ns;
+    return 0;
+}
+
 int liveSignalUpdate(LiveSignal *s, double at, double value) {
     if (signalCheckValue(s->kind, value) != 0 || (s->have && at < s->at)) {
         if (s->have && at < s->at)

@@ -67,6 +67,13 @@ int signalParseTime(const char *text, double *out);
 void signalSeriesFree(SignalSeries *s);
 void signalSetFree(SignalSet *set);
 
+/* Splice a forecast (n points, strictly increasing times, plausible
+ * values for the series' kind) into s: the points of s inside
+ * [t[0], t[n-1]] are replaced, those before and after stay. -1 with the
+ * cause (s untouched) when a point is bad. *changed tells whether the
+ * value at any time from t[0] on differs from before. */
+int signalSpliceForecast(SignalSeries *s, const double *t, const double *v, int n, bool *changed);
+
 /* A live signal (pushed through the API or polled from a URL): the last
  * good value is kept when an update is bad, and flagged stale once it is
  * older than maxAgeS. */

@@ -289,8 +289,16 @@ static json_t *seriesJson(const HistSeries *s) {
 
 static json_t *eventJson(const Daemon *d, const HistEvent *e) {
     const CloudView *v = &d->cloud->view;
-    json_t *o = json_pack("{s:f, s:s, s:s, s:s}", "t", e->t, "type", histEventTypeName(e->type),
-                          "host", v->hosts[e->host].name, "reason", e->reason);
+    json_t *o = json_pack("{s:f, s:s, s:s}", "t", e->t, "type", histEventTypeName(e->type),
+                          "reason", e->reason);
+    json_object_set_new(o, "host",
+                        e->host >= 0 && e->host < v->nhosts ? json_string(v->hosts[e->host].name)
+                                                            : json_null());
+    if (e->type == EV_REPLAN && e->job >= 0 && e->job < d->energy->njobs) {
+        json_object_set_new(o, "job", json_string(d->energy->jobs[e->job].job.name));
+        json_object_set_new(o, "previous_start_s", json_real(e->fromS));
+        json_object_set_new(o, "new_start_s", json_real(e->toS));
+    }
     if (e->type == EV_MIGRATION) {
         json_object_set_new(o, "vm", json_string(v->vms[e->vm].name));
         json_object_set_new(o, "target", json_string(v->hosts[e->target].name));
@@ -573,13 +581,14 @@ static int onEvents(void *arg, const HttpRequest *req, HttpResponse *resp) {
     const char *type = httpQuery(req, "type");
     if (type) {
         bool known = false;
-        for (int k = EV_MIGRATION; k <= EV_RECOVERED; k++)
+        for (int k = EV_MIGRATION; k <= EV_REPLAN; k++)
             known |= strcmp(type, histEventTypeName((HistEventType)k)) == 0;
         if (!known)
-            return sendError(resp, badRequest(resp, 400,
-                                              "type: '%.60s' is not one of migration, power_on, "
-                                              "power_off, refused, failed, overload, recovered",
-                                              type));
+            return sendError(resp,
+                             badRequest(resp, 400,
+                                        "type: '%.60s' is not one of migration, power_on, "
+                                        "power_off, refused, failed, overload, recovered, replan",
+                                        type));
     }
     long limit = 200;
     const char *lv = httpQuery(req, "limit");
@@ -770,6 +779,31 @@ static int onJobs(void *arg, const HttpRequest *req, HttpResponse *resp) {
     return sendJson(resp, energyHookJobsJson(d->energy, d->simTime));
 }
 
+/* POST /api/v1/jobs?name=N&duration_s=S&deadline=T|now+S&power_kw=K[&cpu=C][&release=T] */
+static int onJobAdd(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    Daemon *d = arg;
+    HookJobForm f = {.name = httpQuery(req, "name"),
+                     .release = httpQuery(req, "release"),
+                     .deadline = httpQuery(req, "deadline"),
+                     .duration = httpQuery(req, "duration_s"),
+                     .powerKw = httpQuery(req, "power_kw"),
+                     .cpu = httpQuery(req, "cpu")};
+    int status = 400;
+    if (energyHookSubmit(d->energy, &f, d->simTime, &status) != 0)
+        return sendError(resp, badRequest(resp, status, "job refused: %s", errLast()));
+    resp->status = 201;
+    return sendJson(resp, energyHookJobsJson(d->energy, d->simTime));
+}
+
+/* POST /api/v1/signals/forecast?kind=price&unit=eur_per_mwh&points=T:V,T:V,... */
+static int onForecastPush(void *arg, const HttpRequest *req, HttpResponse *resp) {
+    Daemon *d = arg;
+    if (energyHookForecast(d->energy, httpQuery(req, "kind"), httpQuery(req, "unit"),
+                           httpQuery(req, "points"), d->simTime) != 0)
+        return sendError(resp, badRequest(resp, 400, "forecast refused: %s", errLast()));
+    return sendJson(resp, energyHookSignalsJson(d->energy, d->simTime));
+}
+
 static int onCaps(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)req;
     const Daemon *d = arg;
@@ -824,7 +858,13 @@ static int onApiIndex(void *arg, const HttpRequest *req, HttpResponse *resp) {
                         json_string("price, carbon, renewable: live values, staleness, forecast"));
     json_object_set_new(r, "POST /api/v1/signals",
                         json_string("push a value: kind, unit, value, at (bearer token)"));
+    json_object_set_new(r, "POST /api/v1/signals/forecast",
+                        json_string("push a forecast: kind, unit, points=T:V,... (bearer token)"));
     json_object_set_new(r, "/api/v1/jobs", json_string("the deferrable jobs and their plan"));
+    json_object_set_new(
+        r, "POST /api/v1/jobs",
+        json_string("admit a deferrable job: name, duration_s, deadline, power_kw, cpu, release "
+                    "(bearer token)"));
     json_object_set_new(r, "/api/v1/caps",
                         json_string("demand-response caps: active, met, how fast"));
     json_object_set_new(r, "POST /api/v1/caps",
@@ -875,7 +915,9 @@ int apiRegister(Daemon *d) {
                   {"POST", "/api/v1/mode", onMode},
                   {"GET", "/api/v1/signals", onSignals},
                   {"POST", "/api/v1/signals", onSignalPush},
+                  {"POST", "/api/v1/signals/forecast", onForecastPush},
                   {"GET", "/api/v1/jobs", onJobs},
+                  {"POST", "/api/v1/jobs", onJobAdd},
                   {"GET", "/api/v1/caps", onCaps},
                   {"POST", "/api/v1/caps", onCapSet},
                   {"GET", "/healthz", onHealth},
