@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cloudserve.h"
 #include "daemon.h"
 #include "err.h"
+#include "libvirtcloud.h"
 #include "openstack.h"
 #include "powerconf.h"
 #include "util.h"
@@ -98,44 +98,90 @@ void cmdServeHelp(FILE *f) {
 typedef struct RealCloudOpts {
     bool openstack;
     const char *osCloud, *power, *vmUtil;
+    const char *libvirt;    /* [NAME=]URI[,[NAME=]URI...], or NULL */
+    const char *serverType; /* NULL: DEFAULT_SERVER_TYPE */
     double intervalS;
     bool intervalGiven;
 } RealCloudOpts;
 
-/* `geyser serve` on an OpenStack cloud: connect, attach the actuators of
- * the power file, hook the utilization file, and run cloudserve.c's loop. */
-static int serveRealCloud(const DaemonConfig *cfg, const RealCloudOpts *real) {
-    OsConfig oc;
+/* The power model of hosts whose backend knows no server type (Nova says
+ * nothing of hardware): the paper's server, until --server-type says. */
+#define DEFAULT_SERVER_TYPE "HpProLiantMl110G5Xeon3075"
+
+/* Open the libvirt hosts of --libvirt: comma-separated [NAME=]URI; a host
+ * without a name is called by its URI's host part (qemu+ssh://root@node1/
+ * system: node1), or by the URI itself when it has none (test:///default). */
+static Cloud *openLibvirt(const char *list, const ServerType *type) {
+    char *copy = xstrdup(list);
+    LibvirtHostSpec *spec = NULL;
+    char **names = NULL; /* the names made here */
+    size_t n = 0, cap = 0, capNames = 0;
+    char *save = NULL;
+    Cloud *c = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        growArray((void **)&spec, sizeof(*spec), &cap, n + 1);
+        growArray((void **)&names, sizeof(*names), &capNames, n + 1);
+        names[n] = NULL;
+        char *eq = strchr(item, '='), *sep = strstr(item, "://");
+        spec[n] = (LibvirtHostSpec){.name = item, .uri = item, .type = type};
+        if (eq && (!sep || eq < sep)) {
+            *eq = '\0';
+            spec[n].uri = eq + 1;
+        } else if (sep && sep[3] != '/' && sep[3] != '\0') {
+            const char *h = sep + 3, *at = strchr(h, '@'), *slash = strchr(h, '/');
+            if (at && (!slash || at < slash)) h = at + 1;
+            names[n] = xstrdup(h);
+            names[n][strcspn(names[n], "/:?")] = '\0';
+            spec[n].name = names[n];
+        }
+        n++;
+        if (!spec[n - 1].name[0] || !spec[n - 1].uri[0]) {
+            ERR("--libvirt: an empty host name or URI in '%s'", list);
+            goto done;
+        }
+    }
+    if (n == 0)
+        ERR("--libvirt: no URI in '%s'", list);
+    else
+        c = libvirtCloudOpen(spec, (int)n);
+done:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(spec);
+    free(copy);
+    return c;
+}
+
+/* The real cloud of the options, with the actuators of the power file and
+ * the utilization file hooked: what `geyser serve` drives instead of the
+ * simulated cloud. The files are read before the cloud is, so that their
+ * errors come first. *oc must outlive the cloud (the session keeps its
+ * strings); the caller frees it. NULL with an error. */
+static Cloud *openRealCloud(const RealCloudOpts *real, const ServerType *type, OsConfig *oc,
+                            UtilFile **util) {
     PowerConf pc = {0};
-    UtilFile *util = NULL;
     Cloud *cloud = NULL;
-    int rc = osConfigLoad(&oc, real->osCloud);
-    if (rc == 0 && real->power) rc = powerConfLoad(real->power, &pc);
-    if (rc == 0 && real->vmUtil && !(util = utilFileOpen(real->vmUtil))) rc = -1;
-    if (rc == 0 && !(cloud = osCloudCreate(&oc))) rc = -1;
+    *util = NULL;
+    int rc = 0;
+    if (real->power) rc = powerConfLoad(real->power, &pc);
+    if (rc == 0 && real->vmUtil && !(*util = utilFileOpen(real->vmUtil))) rc = -1;
+    if (rc == 0 && real->openstack) {
+        rc = osConfigLoad(oc, real->osCloud);
+        if (rc == 0 && !(cloud = osCloudCreate(oc))) rc = -1;
+    } else if (rc == 0 && !(cloud = openLibvirt(real->libvirt, type))) {
+        rc = -1;
+    }
     if (rc == 0 && real->power && powerConfApply(&pc, cloud) != 0) rc = -1;
     powerConfFree(&pc);
     if (rc != 0) {
-        cliError("serve");
         cloudClose(cloud);
-        utilFileFree(util);
-        osConfigFree(&oc);
-        return 1;
+        utilFileFree(*util);
+        *util = NULL;
+        return NULL;
     }
-    if (util) osCloudSetUtilProvider(cloud, utilFileProvider, util);
-    CloudServeConfig sc = {.listen = cfg->listen,
-                           .tlsCert = cfg->tlsCert,
-                           .tlsKey = cfg->tlsKey,
-                           .tokenFile = cfg->tokenFile,
-                           .mode = cfg->mode,
-                           .intervalS = real->intervalS,
-                           .runForS = cfg->runForS,
-                           .policy = cfg->policy,
-                           .ctl = cfg->ctl};
-    rc = cloudServeRun(&sc, cloud, util); /* owns cloud and util */
-    if (rc != 0) cliError("serve");
-    osConfigFree(&oc);
-    return rc == 0 ? 0 : 1;
+    if (*util) osCloudSetUtilProvider(cloud, utilFileProvider, *util);
+    return cloud;
 }
 
 int cmdServe(int argc, char **argv) {
@@ -165,6 +211,8 @@ int cmdServe(int argc, char **argv) {
                                          {"interval", required_argument, NULL, 'i'},
                                          {"cooldown", required_argument, NULL, 'd'},
                                          {"min-hosts-on", required_argument, NULL, 'n'},
+                                         {"libvirt", required_argument, NULL, 'L'},
+                                         {"server-type", required_argument, NULL, 'y'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
@@ -174,7 +222,7 @@ int cmdServe(int argc, char **argv) {
                         .ctl = ctlConfigDefaults()};
     const char *scenario = NULL, *trace = NULL, *hosts = NULL;
     RealCloudOpts real = {.intervalS = 300};
-    bool modeGiven = false;
+    bool modeGiven = false, tickGiven = false;
     optind = 1;
     opterr = 0;
     int ch, rc = 0;
@@ -194,6 +242,7 @@ int cmdServe(int argc, char **argv) {
             if (parseLong(optarg, &n) != 0 || n < 10 || n > 60000)
                 rc = ERR("--tick-ms: '%s' is not a whole number from 10 to 60000", optarg);
             cfg.tickMs = n;
+            tickGiven = true;
             break;
         case 'S': scenario = optarg; break;
         case 'T': trace = optarg; break;
@@ -224,6 +273,8 @@ int cmdServe(int argc, char **argv) {
         case 'O': real.openstack = true; break;
         case 'W': real.power = optarg; break;
         case 'U': real.vmUtil = optarg; break;
+        case 'L': real.libvirt = optarg; break;
+        case 'y': real.serverType = optarg; break;
         case 'i':
             if (parseDouble(optarg, &real.intervalS) != 0 || real.intervalS < 0.1 ||
                 real.intervalS > 86400)
@@ -246,33 +297,65 @@ int cmdServe(int argc, char **argv) {
         }
     }
     if (rc == 0 && optind < argc) rc = ERR("unexpected argument '%s'", argv[optind]);
-    if (rc == 0 && !real.openstack && (real.power || real.vmUtil || real.intervalGiven))
-        rc = ERR("--power, --vm-util and --interval need a real cloud (--os-cloud NAME or "
-                 "--openstack); the simulated cloud's interval is its scenario's");
+    bool isReal = real.openstack || real.libvirt;
+    if (rc == 0 && !isReal && (real.power || real.vmUtil || real.intervalGiven || real.serverType))
+        rc = ERR("--power, --vm-util, --interval and --server-type need a real cloud (--os-cloud "
+                 "NAME, --openstack or --libvirt URI); the simulated cloud's interval is its "
+                 "scenario's");
+    if (rc == 0 && real.openstack && real.libvirt)
+        rc = ERR("--libvirt and --os-cloud/--openstack: one cloud at a time");
+    if (rc == 0 && real.libvirt && real.vmUtil)
+        rc = ERR("--vm-util is for OpenStack: libvirt measures each VM's CPU itself");
+    if (rc == 0 && isReal && (scenario || trace || hosts || cfg.simState))
+        rc = ERR("--scenario, --trace, --hosts and --sim-state are for the simulated cloud");
     if (rc != 0) {
         cliError("serve");
         return EXIT_USAGE;
     }
-    if (real.openstack) {
+    Scenario *sc = NULL;
+    OsConfig oc = {0};
+    if (isReal) {
         if (!modeGiven) cfg.mode = MODE_OBSERVE; /* acting on a real cloud is asked for */
-        return serveRealCloud(&cfg, &real);
+        cfg.serverType = serverTypeFind(real.serverType ? real.serverType : DEFAULT_SERVER_TYPE);
+        cfg.intervalS = real.intervalS;
+        /* Refresh the view often enough for the dashboard, not more often
+         * than the controller needs it on a slow interval's cloud. */
+        if (!tickGiven) cfg.tickMs = (long)(1000 * (real.intervalS < 10 ? real.intervalS : 10));
+        cfg.cloudName = real.openstack ? "openstack" : "libvirt";
+        if (!cfg.serverType ||
+            !(cfg.realCloud = openRealCloud(&real, cfg.serverType, &oc, &cfg.util))) {
+            cliError("serve");
+            osConfigFree(&oc);
+            return 1;
+        }
+    } else {
+        sc = cliScenario(scenario, trace, hosts);
     }
-    Scenario *sc = cliScenario(scenario, trace, hosts);
-    Daemon *d = sc ? daemonCreate(&cfg, sc) : NULL;
+    Daemon *d = sc || isReal ? daemonCreate(&cfg, sc) : NULL;
     if (!d) {
-        cliError("serve"); /* daemonCreate freed the scenario */
+        cliError("serve"); /* daemonCreate freed the scenario, or the cloud */
+        osConfigFree(&oc);
         return 1;
     }
-    fprintf(stderr,
-            "geyser serve: simulated cloud '%s' (%d hosts, %d VMs), mode %s, "
-            "listening on %s (port %d)\n",
-            sc->name, sc->nhosts, sc->nvms, daemonModeName(cfg.mode), cfg.listen,
-            httpPort(d->http));
+    const CloudView *v = &d->cloud->view;
+    if (isReal)
+        fprintf(stderr,
+                "geyser serve: %s cloud (%d hosts, %d VMs), mode %s, policy %s, interval %g s, "
+                "listening on %s (port %d)\n",
+                cfg.cloudName, v->nhosts, v->nvms, daemonModeName(cfg.mode), d->ctl->policy->spec,
+                d->intervalS, cfg.listen, httpPort(d->http));
+    else
+        fprintf(stderr,
+                "geyser serve: simulated cloud '%s' (%d hosts, %d VMs), mode %s, "
+                "listening on %s (port %d)\n",
+                sc->name, v->nhosts, v->nvms, daemonModeName(cfg.mode), cfg.listen,
+                httpPort(d->http));
     const char *colon = strrchr(cfg.listen, ':');
     fprintf(stderr, "geyser serve: dashboard at %s://%.*s:%d/\n", cfg.tlsCert ? "https" : "http",
             (int)(colon - cfg.listen), cfg.listen, httpPort(d->http));
     rc = daemonRun(d);
     if (rc != 0) cliError("serve");
     daemonFree(d);
+    osConfigFree(&oc);
     return rc == 0 ? 0 : 1;
 }
