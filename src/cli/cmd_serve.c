@@ -11,6 +11,10 @@
 #include "powerconf.h"
 #include "util.h"
 
+/* The power model of hosts whose backend knows no server type (Nova says
+ * nothing of hardware): the paper's server, until --server-type says. */
+#define DEFAULT_SERVER_TYPE "HpProLiantMl110G5Xeon3075"
+
 void cmdServeHelp(FILE *f) {
     fprintf(
         f,
@@ -22,15 +26,17 @@ void cmdServeHelp(FILE *f) {
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
         "                 [--sim-state FILE]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n"
-        "    geyser serve --os-cloud NAME | --openstack [--power FILE] [--vm-util FILE]\n"
-        "                 [--interval S] [--cooldown S] [--min-hosts-on N] [--mode MODE]\n"
-        "                 [--policy SPEC] [--listen ADDR:PORT] [--run-for S]\n\n"
+        "    geyser serve --os-cloud NAME | --openstack | --libvirt [NAME=]URI[,...]\n"
+        "                 [--power FILE] [--vm-util FILE] [--server-type TYPE] [--interval S]\n"
+        "                 [--cooldown S] [--min-hosts-on N] [--mode MODE] [--store URI]\n"
+        "                 [--policy SPEC] [--listen ADDR:PORT] [--run-for S] ...\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
         "    auto: act). The HTTP server shares the loop and serves Prometheus metrics and a\n"
         "    JSON API. With no configuration the cloud is the embedded simulated one (the\n"
-        "    synthetic scenario), replaying its day in a loop at --speed.\n\n"
+        "    synthetic scenario), replaying its day in a loop at --speed; with --os-cloud,\n"
+        "    --openstack or --libvirt it is a real one, served by the same daemon.\n\n"
         "OPTIONS\n"
         "    --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
         "    --mode MODE          observe (plan, never act), manual (each plan waits for\n"
@@ -77,17 +83,27 @@ void cmdServeHelp(FILE *f) {
         "    --os-cloud NAME      control this OpenStack cloud of clouds.yaml instead of the\n"
         "                         simulated one (docs/openstack.md)\n"
         "    --openstack          the OpenStack cloud of $OS_CLOUD or the OS_* variables\n"
+        "    --libvirt LIST       plain libvirt hosts: comma-separated [NAME=]URI (a host is\n"
+        "                         named by its URI's host part without NAME; test:///default\n"
+        "                         is libvirt's test driver)\n"
         "    --power FILE         which actuator powers which host ([host \"NAME\"] sections)\n"
         "                         and the power-on timeouts ([power]); docs/power.md\n"
         "    --vm-util FILE       per-VM CPU utilization ('SERVER UTIL' lines, re-read when it\n"
-        "                         changes): Nova reports none\n"
+        "                         changes): Nova reports none (libvirt measures it itself)\n"
+        "    --server-type TYPE   the power model of hosts the backend gives no type (default\n"
+        "                         " DEFAULT_SERVER_TYPE ")\n"
         "    --interval S         the control interval in seconds (default 300)\n"
         "    --cooldown S         a host is not evacuated this long after its power changed\n"
         "                         (default 600)\n"
         "    --min-hosts-on N     never fewer hosts up (default 1)\n"
-        "    On a real cloud the mode defaults to observe; every action and host change is\n"
-        "    logged on stderr, and GET /api/v1/status shows hosts, power operations and\n"
-        "    the last plan with outcomes.\n\n"
+        "    On a real cloud the mode defaults to observe; the clock is wall seconds since\n"
+        "    start (the store's times are epoch seconds), the view is refreshed every\n"
+        "    --tick-ms (default: the interval, at most 10 s), hosts' power is their server\n"
+        "    type's model at their measured utilization (source \"estimated\"), and the\n"
+        "    baseline is the cloud's draw plus the idle draw of every host geyser powered\n"
+        "    off. The dashboard, API, metrics, --store, audit log and manual approval work\n"
+        "    as on the simulated cloud; every action and host change is also logged on\n"
+        "    stderr.\n\n"
         "RESOURCES\n"
         "    /  the dashboard;  /api/v1/  the JSON API index;  /metrics  /healthz  "
         "(docs/api.md)\n\n"
@@ -103,10 +119,6 @@ typedef struct RealCloudOpts {
     double intervalS;
     bool intervalGiven;
 } RealCloudOpts;
-
-/* The power model of hosts whose backend knows no server type (Nova says
- * nothing of hardware): the paper's server, until --server-type says. */
-#define DEFAULT_SERVER_TYPE "HpProLiantMl110G5Xeon3075"
 
 /* Open the libvirt hosts of --libvirt: comma-separated [NAME=]URI; a host
  * without a name is called by its URI's host part (qemu+ssh://root@node1/
