@@ -27,9 +27,9 @@ void cmdServeHelp(FILE *f) {
         "                 [--sim-state FILE]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n"
         "    geyser serve --os-cloud NAME | --openstack | --libvirt [NAME=]URI[,...]\n"
-        "                 [--power FILE] [--vm-util FILE] [--server-type TYPE] [--interval S]\n"
-        "                 [--cooldown S] [--min-hosts-on N] [--mode MODE] [--store URI]\n"
-        "                 [--policy SPEC] [--listen ADDR:PORT] [--run-for S] ...\n\n"
+        "                 [--power FILE] [--vm-util FILE] [--server-type TYPE] [--meters FILE]\n"
+        "                 [--interval S] [--cooldown S] [--min-hosts-on N] [--mode MODE]\n"
+        "                 [--store URI] [--policy SPEC] [--listen ADDR:PORT] [--run-for S] ...\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
@@ -92,6 +92,11 @@ void cmdServeHelp(FILE *f) {
         "                         changes): Nova reports none (libvirt measures it itself)\n"
         "    --server-type TYPE   the power model of hosts the backend gives no type (default\n"
         "                         " DEFAULT_SERVER_TYPE ")\n"
+        "    --meters FILE        poll these power meters inside the daemon (the INI file of\n"
+        "                         geyser collect --config; a meter's 'host =' names the cloud\n"
+        "                         host it measures): a host's power is its meter's latest\n"
+        "                         reading (source \"measured\"), else the model's estimate;\n"
+        "                         with --store the samples are stored as geyser collect does\n"
         "    --interval S         the control interval in seconds (default 300)\n"
         "    --cooldown S         a host is not evacuated this long after its power changed\n"
         "                         (default 600)\n"
@@ -225,6 +230,7 @@ int cmdServe(int argc, char **argv) {
                                          {"min-hosts-on", required_argument, NULL, 'n'},
                                          {"libvirt", required_argument, NULL, 'L'},
                                          {"server-type", required_argument, NULL, 'y'},
+                                         {"meters", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
@@ -287,6 +293,7 @@ int cmdServe(int argc, char **argv) {
         case 'U': real.vmUtil = optarg; break;
         case 'L': real.libvirt = optarg; break;
         case 'y': real.serverType = optarg; break;
+        case 'M': cfg.meters = optarg; break;
         case 'i':
             if (parseDouble(optarg, &real.intervalS) != 0 || real.intervalS < 0.1 ||
                 real.intervalS > 86400)
@@ -310,10 +317,11 @@ int cmdServe(int argc, char **argv) {
     }
     if (rc == 0 && optind < argc) rc = ERR("unexpected argument '%s'", argv[optind]);
     bool isReal = real.openstack || real.libvirt;
-    if (rc == 0 && !isReal && (real.power || real.vmUtil || real.intervalGiven || real.serverType))
-        rc = ERR("--power, --vm-util, --interval and --server-type need a real cloud (--os-cloud "
-                 "NAME, --openstack or --libvirt URI); the simulated cloud's interval is its "
-                 "scenario's");
+    if (rc == 0 && !isReal &&
+        (real.power || real.vmUtil || real.intervalGiven || real.serverType || cfg.meters))
+        rc = ERR("--power, --vm-util, --interval, --server-type and --meters need a real cloud "
+                 "(--os-cloud NAME, --openstack or --libvirt URI); the simulated cloud's interval "
+                 "is its scenario's, its power simulated");
     if (rc == 0 && real.openstack && real.libvirt)
         rc = ERR("--libvirt and --os-cloud/--openstack: one cloud at a time");
     if (rc == 0 && real.libvirt && real.vmUtil)

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "err.h"
 #include "meter/meter.h"
+#include "meters.h"
 #include "recorder.h"
 #include "simcloud.h"
 #include "util.h"
@@ -60,7 +61,7 @@ static void attributeEnergy(Daemon *d, double dt) {
             vcpus[k] = vm->vcpus;
         }
         const Host *host = &v->hosts[h];
-        double idleW = host->state == HOST_ON ? powerAt(&host->type->power, 0) : 0;
+        double idleW = host->type && host->state == HOST_ON ? powerAt(&host->type->power, 0) : 0;
         double overW = attributePower(de / dt, idleW, used, vcpus, n, d->idleSplit, share);
         d->overheadJ[h] += overW * dt;
         for (int k = 0; k < n; k++)
@@ -238,7 +239,14 @@ static void recordTick(Daemon *d, double t0, double t1) {
 /* A backend may discover hosts and VMs (it appends them): grow what is
  * kept per host and per VM. The history keeps the ones it was made for. */
 static void growArrays(Daemon *d) {
-    const CloudView *v = &d->cloud->view;
+    CloudView *v = &d->cloud->view;
+    /* A host its backend knows no hardware of (Nova says nothing of it) is
+     * of --server-type's type, for its power model everywhere: estimates,
+     * attribution, plan estimates, labels. No backend sets a type it did
+     * not have, so this holds until the host is dropped. */
+    if (d->real)
+        for (int h = 0; h < v->nhosts; h++)
+            if (!v->hosts[h].type) v->hosts[h].type = d->cfg.serverType;
     if (v->nhosts > d->capHosts) {
         size_t o = (size_t)d->capHosts, n = (size_t)v->nhosts;
         growZero((void **)&d->frHostPower, sizeof(float), o, n);
@@ -248,6 +256,8 @@ static void growArrays(Daemon *d) {
         growZero((void **)&d->overheadJ, sizeof(double), o, n);
         growZero((void **)&d->hostEnergySeen, sizeof(double), o, n);
         growZero((void **)&d->hostEnergyJ, sizeof(double), o, n);
+        growZero((void **)&d->powerMeter, sizeof(char *), o, n);
+        growZero((void **)&d->powerSource, sizeof(char *), o, n);
         d->capHosts = v->nhosts;
     }
     if (v->nvms > d->capVms) {
@@ -261,18 +271,38 @@ static void growArrays(Daemon *d) {
 }
 
 static const ServerType *hostType(const Daemon *d, const Host *h) {
-    return h->type ? h->type : d->cfg.serverType;
+    return h->type ? h->type : d->cfg.serverType; /* growArrays gave one */
 }
 
-/* Hosts' power: their server type's model at their measured utilization
- * (off, booting or shutting down: 0, as the backends report it). */
+/* Hosts' power: a meter's latest reading where one gives it (--meters),
+ * else their server type's model at their measured utilization (off,
+ * booting or shutting down: 0, as the backends report it). */
 static void estimatePower(Daemon *d) {
     CloudView *v = &d->cloud->view;
     for (int h = 0; h < v->nhosts; h++) {
         Host *host = &v->hosts[h];
         const ServerType *t = hostType(d, host);
+        d->powerMeter[h] = d->powerSource[h] = NULL;
+        double w;
+        const char *meter, *source;
+        if (d->meters && daemonMetersPower(d->meters, host->name, &w, &meter, &source)) {
+            host->powerW = w;
+            d->powerMeter[h] = meter;
+            d->powerSource[h] = source;
+            continue;
+        }
         host->powerW = t && host->state == HOST_ON ? powerAt(&t->power, hostUtil(host)) : 0;
     }
+}
+
+const char *daemonHostMeter(const Daemon *d, int host) {
+    return d->real && host < d->capHosts && d->powerMeter[host] ? d->powerMeter[host]
+                                                                : daemonMeterName(d);
+}
+
+const char *daemonHostSource(const Daemon *d, int host) {
+    return d->real && host < d->capHosts && d->powerSource[host] ? d->powerSource[host]
+                                                                 : "estimated";
 }
 
 double daemonBaselineW(const Daemon *d) {
@@ -344,6 +374,7 @@ static int realTick(Daemon *d, double wallSeconds) {
     else
         noteCloudError(d);
     growArrays(d);
+    if (d->meters) daemonMetersDrain(d->meters);
     estimatePower(d);
     logHosts(d);
     double dt = now - d->simTime;
@@ -638,6 +669,13 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
         errPrefix("--sim-state");
         goto fail;
     }
+    if (cfg->meters && !d->real) {
+        ERR("--meters needs a real cloud (--os-cloud, --openstack or --libvirt): the simulated "
+            "cloud's power is simulated");
+        goto fail;
+    }
+    if (cfg->meters && !(d->meters = daemonMetersOpen(cfg->meters, cfg->store, &d->cloud->view)))
+        goto fail;
     if (reconcileAtStart(d) != 0) goto fail;
     d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;
@@ -649,6 +687,7 @@ fail:
 
 int daemonRun(Daemon *d) {
     if (!d->real) d->startedMs = loopNowMs(); /* a real cloud's clock started at creation */
+    if (d->meters && daemonMetersStart(d->meters) != 0) return -1;
     loopAddTimer(d->loop, 0, onTick, d);
     energyHookStart(d->energy, d->loop, &d->simTime);
     return loopRun(d->loop);
@@ -657,6 +696,7 @@ int daemonRun(Daemon *d) {
 void daemonFree(Daemon *d) {
     if (!d) return;
     httpStop(d->http);
+    daemonMetersFree(d->meters); /* before the recorder: a store each */
     auditFree(d->audit);
     recorderFree(d->rec);
     loopFree(d->loop);
@@ -666,6 +706,8 @@ void daemonFree(Daemon *d) {
     cloudClose(d->shadow);
     utilFileFree(d->cfg.util);
     free(d->hostEnergyJ);
+    free(d->powerMeter);
+    free(d->powerSource);
     free(d->prevState);
     free(d->prevEnabled);
     free(d->prevFailed);

@@ -50,6 +50,7 @@ typedef struct DaemonConfig {
     UtilFile *util;               /* re-read at each control interval, or NULL */
     double intervalS;             /* the real cloud's control interval, wall seconds */
     const ServerType *serverType; /* power model of hosts whose backend knows no type */
+    const char *meters;           /* a meter configuration (geyser collect's), or NULL */
 } DaemonConfig;
 
 typedef struct Daemon {
@@ -83,6 +84,10 @@ typedef struct Daemon {
     double energyJ, baselineJ;
     int capHosts, capVms; /* the per-host and per-VM arrays' sizes */
     long tickErrors;      /* ticks that could not read the real cloud */
+    /* --meters: each host's power is its meter's where one gives it
+     * (powerMeter and powerSource then name it; NULL: the model's). */
+    struct DaemonMeters *meters;
+    const char **powerMeter, **powerSource;
     /* What each real host showed at the previous tick, to log changes. */
     uint8_t *prevState, *prevEnabled, *prevFailed;
     int prevN;
@@ -141,6 +146,10 @@ double daemonEnergyJ(const Daemon *d);
  * shutting down and disabled by geyser), the idle draw it would have on. */
 double daemonBaselineJ(const Daemon *d);
 double daemonBaselineW(const Daemon *d);
+/* Where host's power comes from: the meter instance ("sim", "model" for
+ * estimates) and the source ("measured" or "estimated"). */
+const char *daemonHostMeter(const Daemon *d, int host);
+const char *daemonHostSource(const Daemon *d, int host);
 /* Migrations started, hosts powered off and on. */
 void daemonCounts(const Daemon *d, long *migrations, long *shutdowns, long *boots);
 

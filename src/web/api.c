@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "embedded.h"
+#include "meters.h"
 #include "planestimate.h"
 #include "err.h"
 #include "util.h"
@@ -46,21 +47,29 @@ static void hostLabels(Buf *b, const Host *h) {
     bufAppend(b, "\"", 1);
 }
 
+/* Where a host's power figure comes from: the meter instance and whether
+ * it is measured or estimated. */
+static void powerLabels(Buf *b, const Daemon *d, int i) {
+    bufAppend(b, ",meter=\"", 8);
+    appendLabel(b, daemonHostMeter(d, i));
+    bufPrintf(b, "\",source=\"%s\"", daemonHostSource(d, i));
+}
+
 static void renderHosts(const Daemon *d, Buf *b) {
     const CloudView *v = &d->cloud->view;
     family(b, "geyser_host_power_watts", "gauge", "Present power draw of a host.");
     for (int i = 0; i < v->nhosts; i++) {
         bufAppend(b, "geyser_host_power_watts", 23);
         hostLabels(b, &v->hosts[i]);
-        bufPrintf(b, ",meter=\"%s\",source=\"estimated\"} %.3f\n", daemonMeterName(d),
-                  v->hosts[i].powerW);
+        powerLabels(b, d, i);
+        bufPrintf(b, "} %.3f\n", v->hosts[i].powerW);
     }
     family(b, "geyser_host_energy_joules_total", "counter", "Energy used by a host.");
     for (int i = 0; i < v->nhosts; i++) {
         bufAppend(b, "geyser_host_energy_joules_total", 31);
         hostLabels(b, &v->hosts[i]);
-        bufPrintf(b, ",meter=\"%s\",source=\"estimated\"} %.3f\n", daemonMeterName(d),
-                  daemonHostEnergyJ(d, i));
+        powerLabels(b, d, i);
+        bufPrintf(b, "} %.3f\n", daemonHostEnergyJ(d, i));
     }
     family(b, "geyser_host_cpu_utilization_ratio", "gauge",
            "CPU utilization of a host (sum of VM use over capacity, capped at 1).");
@@ -80,6 +89,23 @@ static void renderHosts(const Daemon *d, Buf *b) {
         }
     }
     family(b, "geyser_meter_up", "gauge", "1 when the host's power meter answered its last read.");
+    if (d->meters) { /* --meters: each meter, as the poller saw its last read */
+        for (int k = 0; k < daemonMetersCount(d->meters); k++) {
+            const char *name, *host;
+            bool up;
+            daemonMetersInfo(d->meters, k, &name, &host, &up);
+            int i = 0;
+            while (i < v->nhosts && strcmp(v->hosts[i].name, host) != 0)
+                i++;
+            if (i == v->nhosts) continue;
+            bufAppend(b, "geyser_meter_up", 15);
+            hostLabels(b, &v->hosts[i]);
+            bufAppend(b, ",meter=\"", 8);
+            appendLabel(b, name);
+            bufPrintf(b, "\"} %d\n", up);
+        }
+        return;
+    }
     for (int i = 0; i < v->nhosts; i++) {
         bufAppend(b, "geyser_meter_up", 15);
         hostLabels(b, &v->hosts[i]);
@@ -279,7 +305,8 @@ static json_t *hostJson(const Daemon *d, int i) {
         "ram_mb", h->ramMb, "state_since_s", h->stateSince);
     /* Where the power figure comes from, and the power operations of a
      * real host (its actuator, the last operation and why it failed). */
-    json_object_set_new(o, "power_source", json_string("estimated"));
+    json_object_set_new(o, "power_source", json_string(daemonHostSource(d, i)));
+    json_object_set_new(o, "power_meter", json_string(daemonHostMeter(d, i)));
     json_object_set_new(o, "disabled_by_geyser", json_boolean(h->disabledByGeyser));
     json_object_set_new(o, "failed", json_boolean(h->failed));
     json_object_set_new(o, "power_actuator", json_boolean(cloudHasPower(d->cloud, i)));
