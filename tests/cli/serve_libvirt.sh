@@ -57,6 +57,8 @@ expect_json "$TMP/plan.json" '.estimate.hosts_emptied == 1 and .estimate.saving_
 ID=$(jq .id "$TMP/plan.json")
 
 curl -sf "$SERVE_URL/metrics" >"$TMP/metrics.txt"
+if promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1; then pass
+else fail "promtool rejects /metrics: $(head -5 "$TMP/promtool.out")"; fi
 grep -q '^geyser_host_power_watts{host="a",server_type="HpProLiantMl110G5Xeon3075",meter="model",source="estimated"} [1-9]' "$TMP/metrics.txt" &&
   pass || fail "host power metric: $(grep host_power "$TMP/metrics.txt")"
 grep -q '^geyser_vm_energy_joules_total{vm="web-1",project="",source="estimated"} [0-9]' "$TMP/metrics.txt" &&

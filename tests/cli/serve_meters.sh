@@ -48,6 +48,8 @@ expect_json "$TMP/hosts.json" '.hosts[0] | .name == "a" and .power_w == 123.5 an
 expect_json "$TMP/hosts.json" '.hosts[1] | .name == "b" and .power_w > 80 and .power_w != 123.5 and .power_source == "estimated" and .power_meter == "model"' "host b: meter down, the model's estimate"
 
 curl -sf "$SERVE_URL/metrics" >"$TMP/metrics.txt"
+if promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1; then pass
+else fail "promtool rejects /metrics: $(head -5 "$TMP/promtool.out")"; fi
 grep -q '^geyser_host_power_watts{host="a",server_type="[^"]*",meter="a-pdu",source="measured"} 123.500' "$TMP/metrics.txt" &&
   pass || fail "measured power metric: $(grep host_power "$TMP/metrics.txt")"
 grep -q '^geyser_host_power_watts{host="b",server_type="[^"]*",meter="model",source="estimated"} ' "$TMP/metrics.txt" &&
