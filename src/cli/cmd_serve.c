@@ -6,9 +6,6 @@
 #include "cli.h"
 #include "daemon.h"
 #include "err.h"
-#include "libvirtcloud.h"
-#include "openstack.h"
-#include "powerconf.h"
 #include "util.h"
 
 /* The power model of hosts whose backend knows no server type (Nova says
@@ -116,91 +113,6 @@ void cmdServeHelp(FILE *f) {
         "    SIGINT and SIGTERM stop the daemon cleanly.\n");
 }
 
-typedef struct RealCloudOpts {
-    bool openstack;
-    const char *osCloud, *power, *vmUtil;
-    const char *libvirt;    /* [NAME=]URI[,[NAME=]URI...], or NULL */
-    const char *serverType; /* NULL: DEFAULT_SERVER_TYPE */
-    double intervalS;
-    bool intervalGiven;
-} RealCloudOpts;
-
-/* Open the libvirt hosts of --libvirt: comma-separated [NAME=]URI; a host
- * without a name is called by its URI's host part (qemu+ssh://root@node1/
- * system: node1), or by the URI itself when it has none (test:///default). */
-static Cloud *openLibvirt(const char *list, const ServerType *type) {
-    char *copy = xstrdup(list);
-    LibvirtHostSpec *spec = NULL;
-    char **names = NULL; /* the names made here */
-    size_t n = 0, cap = 0, capNames = 0;
-    char *save = NULL;
-    Cloud *c = NULL;
-    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        growArray((void **)&spec, sizeof(*spec), &cap, n + 1);
-        growArray((void **)&names, sizeof(*names), &capNames, n + 1);
-        names[n] = NULL;
-        char *eq = strchr(item, '='), *sep = strstr(item, "://");
-        spec[n] = (LibvirtHostSpec){.name = item, .uri = item, .type = type};
-        if (eq && (!sep || eq < sep)) {
-            *eq = '\0';
-            spec[n].uri = eq + 1;
-        } else if (sep && sep[3] != '/' && sep[3] != '\0') {
-            const char *h = sep + 3, *at = strchr(h, '@'), *slash = strchr(h, '/');
-            if (at && (!slash || at < slash)) h = at + 1;
-            names[n] = xstrdup(h);
-            names[n][strcspn(names[n], "/:?")] = '\0';
-            spec[n].name = names[n];
-        }
-        n++;
-        if (!spec[n - 1].name[0] || !spec[n - 1].uri[0]) {
-            ERR("--libvirt: an empty host name or URI in '%s'", list);
-            goto done;
-        }
-    }
-    if (n == 0)
-        ERR("--libvirt: no URI in '%s'", list);
-    else
-        c = libvirtCloudOpen(spec, (int)n);
-done:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    free(spec);
-    free(copy);
-    return c;
-}
-
-/* The real cloud of the options, with the actuators of the power file and
- * the utilization file hooked: what `geyser serve` drives instead of the
- * simulated cloud. The files are read before the cloud is, so that their
- * errors come first. *oc must outlive the cloud (the session keeps its
- * strings); the caller frees it. NULL with an error. */
-static Cloud *openRealCloud(const RealCloudOpts *real, const ServerType *type, OsConfig *oc,
-                            UtilFile **util) {
-    PowerConf pc = {0};
-    Cloud *cloud = NULL;
-    *util = NULL;
-    int rc = 0;
-    if (real->power) rc = powerConfLoad(real->power, &pc);
-    if (rc == 0 && real->vmUtil && !(*util = utilFileOpen(real->vmUtil))) rc = -1;
-    if (rc == 0 && real->openstack) {
-        rc = osConfigLoad(oc, real->osCloud);
-        if (rc == 0 && !(cloud = osCloudCreate(oc))) rc = -1;
-    } else if (rc == 0 && !(cloud = openLibvirt(real->libvirt, type))) {
-        rc = -1;
-    }
-    if (rc == 0 && real->power && powerConfApply(&pc, cloud) != 0) rc = -1;
-    powerConfFree(&pc);
-    if (rc != 0) {
-        cloudClose(cloud);
-        utilFileFree(*util);
-        *util = NULL;
-        return NULL;
-    }
-    if (*util) osCloudSetUtilProvider(cloud, utilFileProvider, *util);
-    return cloud;
-}
-
 int cmdServe(int argc, char **argv) {
     static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
                                          {"mode", required_argument, NULL, 'm'},
@@ -239,7 +151,7 @@ int cmdServe(int argc, char **argv) {
                         .tickMs = 1000,
                         .ctl = ctlConfigDefaults()};
     const char *scenario = NULL, *trace = NULL, *hosts = NULL;
-    RealCloudOpts real = {.intervalS = 300};
+    CliCloudOpts real = {.intervalS = 300};
     bool modeGiven = false, tickGiven = false;
     optind = 1;
     opterr = 0;
@@ -343,7 +255,7 @@ int cmdServe(int argc, char **argv) {
         if (!tickGiven) cfg.tickMs = (long)(1000 * (real.intervalS < 10 ? real.intervalS : 10));
         cfg.cloudName = real.openstack ? "openstack" : "libvirt";
         if (!cfg.serverType ||
-            !(cfg.realCloud = openRealCloud(&real, cfg.serverType, &oc, &cfg.util))) {
+            !(cfg.realCloud = cliOpenCloud(&real, cfg.serverType, &oc, &cfg.util))) {
             cliError("serve");
             osConfigFree(&oc);
             return 1;
