@@ -22,7 +22,8 @@ function esc(s) {
 function fmt(x, digits = 1) {
   return x == null || !isFinite(x) ? "–" : Number(x).toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
-/* The cloud's clock is simulated seconds since start: show day and time. */
+/* The cloud's clock is seconds since the daemon started (simulated ones on
+ * the simulated cloud, wall-clock ones on a real one): show day and time. */
 function clock(t) {
   const d = Math.floor(t / 86400), s = t - d * 86400;
   const hh = String(Math.floor(s / 3600)).padStart(2, "0"), mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
@@ -506,7 +507,8 @@ async function refresh(gen, fn, args) {
   }
   const s = await api("/api/v1/status").catch(() => null);
   if (s) {
-    document.getElementById("clock").textContent = `${clock(s.time_s)} · ${s.mode} · ×${s.speed}`;
+    const pace = s.cloud && s.cloud !== "simulated" ? s.cloud : `×${s.speed}`;
+    document.getElementById("clock").textContent = `${clock(s.time_s)} · ${s.mode} · ${pace}`;
     document.getElementById("status-line").textContent = `${s.scenario}: ${s.hosts} hosts, ${s.vms} VMs`;
   }
 }

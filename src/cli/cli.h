@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cloud.h"
+#include "openstack.h"
 #include "simulate.h"
+#include "utilfile.h"
 
 typedef struct CliCommand {
     const char *name;
@@ -36,6 +39,25 @@ struct Scenario;
 /* The scenario named on the command line (NULL name: synthetic, or
  * planetlab when a trace is given). NULL with an error. */
 struct Scenario *cliScenario(const char *name, const char *trace, const char *hosts);
+/* The real cloud of the command line: OpenStack (--os-cloud NAME sets
+ * osCloud, --openstack alone the OS_* environment) or libvirt (--libvirt
+ * [NAME=]URI[,...]), with the actuators of a power file (--power) and an
+ * OpenStack utilization file (--vm-util). */
+typedef struct CliCloudOpts {
+    bool openstack;
+    const char *osCloud, *power, *vmUtil;
+    const char *libvirt;    /* [NAME=]URI[,[NAME=]URI...], or NULL */
+    const char *serverType; /* NULL: the default (cmd_serve.c) */
+    double intervalS;       /* serve's control interval: not used to open */
+    bool intervalGiven;
+} CliCloudOpts;
+/* Open it. The files are read before the cloud is, so that their errors
+ * come first. *oc (zeroed by the caller) must outlive the cloud (the
+ * OpenStack session keeps its strings) and is the caller's to free with
+ * osConfigFree; *util (or NULL) is the cloud's utilization provider, the
+ * caller's to free after the cloud. type is the libvirt hosts' server
+ * type (may be NULL). NULL with an error. */
+Cloud *cliOpenCloud(const CliCloudOpts *o, const ServerType *type, OsConfig *oc, UtilFile **util);
 int cmdMigration(int argc, char **argv);
 void cmdMigrationHelp(FILE *f);
 int cmdMigbench(int argc, char **argv);

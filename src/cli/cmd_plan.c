@@ -71,10 +71,12 @@ static void planTable(const Controller *ctl, const CloudView *v) {
 
 /* Plan on a real OpenStack cloud: read its inventory, act on nothing. */
 static int planOpenStack(const char *osCloud, const char *policy, bool json) {
-    OsConfig oc;
+    OsConfig oc = {0};
     CtlConfig cfg = ctlConfigDefaults();
-    int rc = osConfigLoad(&oc, osCloud);
-    Cloud *cloud = rc == 0 ? osCloudCreate(&oc) : NULL;
+    CliCloudOpts real = {.openstack = true, .osCloud = osCloud};
+    UtilFile *util = NULL; /* none: plan reads no utilization file */
+    Cloud *cloud = cliOpenCloud(&real, NULL, &oc, &util);
+    int rc;
     Policy *p = cloud ? policyCreate(policy ? policy : "paper", &cfg) : NULL;
     Controller *ctl = p ? ctlCreate(p, &cfg) : NULL;
     if (!ctl) policyFree(p);

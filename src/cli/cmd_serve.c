@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cloudserve.h"
 #include "daemon.h"
 #include "err.h"
-#include "openstack.h"
-#include "powerconf.h"
 #include "util.h"
+
+/* The power model of hosts whose backend knows no server type (Nova says
+ * nothing of hardware): the paper's server, until --server-type says. */
+#define DEFAULT_SERVER_TYPE "HpProLiantMl110G5Xeon3075"
 
 void cmdServeHelp(FILE *f) {
     fprintf(
@@ -22,15 +23,17 @@ void cmdServeHelp(FILE *f) {
         "                 [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--store URI]\n"
         "                 [--sim-state FILE] [--batch-cpu N]\n"
         "                 [--signals DIR] [--signals-url URL [--poll S]] [--objective OBJ]\n"
-        "    geyser serve --os-cloud NAME | --openstack [--power FILE] [--vm-util FILE]\n"
+        "    geyser serve --os-cloud NAME | --openstack | --libvirt [NAME=]URI[,...]\n"
+        "                 [--power FILE] [--vm-util FILE] [--server-type TYPE] [--meters FILE]\n"
         "                 [--interval S] [--cooldown S] [--min-hosts-on N] [--mode MODE]\n"
-        "                 [--policy SPEC] [--listen ADDR:PORT] [--run-for S]\n\n"
+        "                 [--store URI] [--policy SPEC] [--listen ADDR:PORT] [--run-for S] ...\n\n"
         "DESCRIPTION\n"
         "    Runs one event loop with a single periodic tick: each tick advances the cloud and,\n"
         "    at the end of every control interval, runs the controller (observe: plan only;\n"
         "    auto: act). The HTTP server shares the loop and serves Prometheus metrics and a\n"
         "    JSON API. With no configuration the cloud is the embedded simulated one (the\n"
-        "    synthetic scenario), replaying its day in a loop at --speed.\n\n"
+        "    synthetic scenario), replaying its day in a loop at --speed; with --os-cloud,\n"
+        "    --openstack or --libvirt it is a real one, served by the same daemon.\n\n"
         "OPTIONS\n"
         "    --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
         "    --mode MODE          observe (plan, never act), manual (each plan waits for\n"
@@ -83,65 +86,37 @@ void cmdServeHelp(FILE *f) {
         "    --os-cloud NAME      control this OpenStack cloud of clouds.yaml instead of the\n"
         "                         simulated one (docs/openstack.md)\n"
         "    --openstack          the OpenStack cloud of $OS_CLOUD or the OS_* variables\n"
+        "    --libvirt LIST       plain libvirt hosts: comma-separated [NAME=]URI (a host is\n"
+        "                         named by its URI's host part without NAME; test:///default\n"
+        "                         is libvirt's test driver)\n"
         "    --power FILE         which actuator powers which host ([host \"NAME\"] sections)\n"
         "                         and the power-on timeouts ([power]); docs/power.md\n"
         "    --vm-util FILE       per-VM CPU utilization ('SERVER UTIL' lines, re-read when it\n"
-        "                         changes): Nova reports none\n"
+        "                         changes): Nova reports none (libvirt measures it itself)\n"
+        "    --server-type TYPE   the power model of hosts the backend gives no type (default\n"
+        "                         " DEFAULT_SERVER_TYPE ")\n"
+        "    --meters FILE        poll these power meters inside the daemon (the INI file of\n"
+        "                         geyser collect --config; a meter's 'host =' names the cloud\n"
+        "                         host it measures): a host's power is its meter's latest\n"
+        "                         reading (source \"measured\"), else the model's estimate;\n"
+        "                         with --store the samples are stored as geyser collect does\n"
         "    --interval S         the control interval in seconds (default 300)\n"
         "    --cooldown S         a host is not evacuated this long after its power changed\n"
         "                         (default 600)\n"
         "    --min-hosts-on N     never fewer hosts up (default 1)\n"
-        "    On a real cloud the mode defaults to observe; every action and host change is\n"
-        "    logged on stderr, and GET /api/v1/status shows hosts, power operations and\n"
-        "    the last plan with outcomes.\n\n"
+        "    On a real cloud the mode defaults to observe; the clock is wall seconds since\n"
+        "    start (the store's times are epoch seconds), the view is refreshed every\n"
+        "    --tick-ms (default: the interval, at most 10 s), hosts' power is their server\n"
+        "    type's model at their measured utilization (source \"estimated\"), and the\n"
+        "    baseline is the cloud's draw plus the idle draw of every host geyser powered\n"
+        "    off. The dashboard, API, metrics, --store, audit log and manual approval work\n"
+        "    as on the simulated cloud; every action and host change is also logged on\n"
+        "    stderr.\n\n"
         "RESOURCES\n"
         "    /  the dashboard;  /api/v1/  the JSON API index;  /metrics  /healthz  "
         "(docs/api.md)\n\n"
         "SIGNALS\n"
         "    SIGINT and SIGTERM stop the daemon cleanly.\n");
-}
-
-typedef struct RealCloudOpts {
-    bool openstack;
-    const char *osCloud, *power, *vmUtil;
-    double intervalS;
-    bool intervalGiven;
-} RealCloudOpts;
-
-/* `geyser serve` on an OpenStack cloud: connect, attach the actuators of
- * the power file, hook the utilization file, and run cloudserve.c's loop. */
-static int serveRealCloud(const DaemonConfig *cfg, const RealCloudOpts *real) {
-    OsConfig oc;
-    PowerConf pc = {0};
-    UtilFile *util = NULL;
-    Cloud *cloud = NULL;
-    int rc = osConfigLoad(&oc, real->osCloud);
-    if (rc == 0 && real->power) rc = powerConfLoad(real->power, &pc);
-    if (rc == 0 && real->vmUtil && !(util = utilFileOpen(real->vmUtil))) rc = -1;
-    if (rc == 0 && !(cloud = osCloudCreate(&oc))) rc = -1;
-    if (rc == 0 && real->power && powerConfApply(&pc, cloud) != 0) rc = -1;
-    powerConfFree(&pc);
-    if (rc != 0) {
-        cliError("serve");
-        cloudClose(cloud);
-        utilFileFree(util);
-        osConfigFree(&oc);
-        return 1;
-    }
-    if (util) osCloudSetUtilProvider(cloud, utilFileProvider, util);
-    CloudServeConfig sc = {.listen = cfg->listen,
-                           .tlsCert = cfg->tlsCert,
-                           .tlsKey = cfg->tlsKey,
-                           .tokenFile = cfg->tokenFile,
-                           .mode = cfg->mode,
-                           .intervalS = real->intervalS,
-                           .runForS = cfg->runForS,
-                           .policy = cfg->policy,
-                           .ctl = cfg->ctl};
-    rc = cloudServeRun(&sc, cloud, util); /* owns cloud and util */
-    if (rc != 0) cliError("serve");
-    osConfigFree(&oc);
-    return rc == 0 ? 0 : 1;
 }
 
 int cmdServe(int argc, char **argv) {
@@ -172,6 +147,9 @@ int cmdServe(int argc, char **argv) {
                                          {"interval", required_argument, NULL, 'i'},
                                          {"cooldown", required_argument, NULL, 'd'},
                                          {"min-hosts-on", required_argument, NULL, 'n'},
+                                         {"libvirt", required_argument, NULL, 'L'},
+                                         {"server-type", required_argument, NULL, 'y'},
+                                         {"meters", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     DaemonConfig cfg = {.listen = "127.0.0.1:8080",
@@ -180,8 +158,8 @@ int cmdServe(int argc, char **argv) {
                         .tickMs = 1000,
                         .ctl = ctlConfigDefaults()};
     const char *scenario = NULL, *trace = NULL, *hosts = NULL;
-    RealCloudOpts real = {.intervalS = 300};
-    bool modeGiven = false;
+    CliCloudOpts real = {.intervalS = 300};
+    bool modeGiven = false, tickGiven = false;
     optind = 1;
     opterr = 0;
     int ch, rc = 0;
@@ -201,6 +179,7 @@ int cmdServe(int argc, char **argv) {
             if (parseLong(optarg, &n) != 0 || n < 10 || n > 60000)
                 rc = ERR("--tick-ms: '%s' is not a whole number from 10 to 60000", optarg);
             cfg.tickMs = n;
+            tickGiven = true;
             break;
         case 'S': scenario = optarg; break;
         case 'T': trace = optarg; break;
@@ -235,6 +214,9 @@ int cmdServe(int argc, char **argv) {
         case 'O': real.openstack = true; break;
         case 'W': real.power = optarg; break;
         case 'U': real.vmUtil = optarg; break;
+        case 'L': real.libvirt = optarg; break;
+        case 'y': real.serverType = optarg; break;
+        case 'M': cfg.meters = optarg; break;
         case 'i':
             if (parseDouble(optarg, &real.intervalS) != 0 || real.intervalS < 0.1 ||
                 real.intervalS > 86400)
@@ -257,33 +239,66 @@ int cmdServe(int argc, char **argv) {
         }
     }
     if (rc == 0 && optind < argc) rc = ERR("unexpected argument '%s'", argv[optind]);
-    if (rc == 0 && !real.openstack && (real.power || real.vmUtil || real.intervalGiven))
-        rc = ERR("--power, --vm-util and --interval need a real cloud (--os-cloud NAME or "
-                 "--openstack); the simulated cloud's interval is its scenario's");
+    bool isReal = real.openstack || real.libvirt;
+    if (rc == 0 && !isReal &&
+        (real.power || real.vmUtil || real.intervalGiven || real.serverType || cfg.meters))
+        rc = ERR("--power, --vm-util, --interval, --server-type and --meters need a real cloud "
+                 "(--os-cloud NAME, --openstack or --libvirt URI); the simulated cloud's interval "
+                 "is its scenario's, its power simulated");
+    if (rc == 0 && real.openstack && real.libvirt)
+        rc = ERR("--libvirt and --os-cloud/--openstack: one cloud at a time");
+    if (rc == 0 && real.libvirt && real.vmUtil)
+        rc = ERR("--vm-util is for OpenStack: libvirt measures each VM's CPU itself");
+    if (rc == 0 && isReal && (scenario || trace || hosts || cfg.simState))
+        rc = ERR("--scenario, --trace, --hosts and --sim-state are for the simulated cloud");
     if (rc != 0) {
         cliError("serve");
         return EXIT_USAGE;
     }
-    if (real.openstack) {
+    Scenario *sc = NULL;
+    OsConfig oc = {0};
+    if (isReal) {
         if (!modeGiven) cfg.mode = MODE_OBSERVE; /* acting on a real cloud is asked for */
-        return serveRealCloud(&cfg, &real);
+        cfg.serverType = serverTypeFind(real.serverType ? real.serverType : DEFAULT_SERVER_TYPE);
+        cfg.intervalS = real.intervalS;
+        /* Refresh the view often enough for the dashboard, not more often
+         * than the controller needs it on a slow interval's cloud. */
+        if (!tickGiven) cfg.tickMs = (long)(1000 * (real.intervalS < 10 ? real.intervalS : 10));
+        cfg.cloudName = real.openstack ? "openstack" : "libvirt";
+        if (!cfg.serverType ||
+            !(cfg.realCloud = cliOpenCloud(&real, cfg.serverType, &oc, &cfg.util))) {
+            cliError("serve");
+            osConfigFree(&oc);
+            return 1;
+        }
+    } else {
+        sc = cliScenario(scenario, trace, hosts);
     }
-    Scenario *sc = cliScenario(scenario, trace, hosts);
-    Daemon *d = sc ? daemonCreate(&cfg, sc) : NULL;
+    Daemon *d = sc || isReal ? daemonCreate(&cfg, sc) : NULL;
     if (!d) {
-        cliError("serve"); /* daemonCreate freed the scenario */
+        cliError("serve"); /* daemonCreate freed the scenario, or the cloud */
+        osConfigFree(&oc);
         return 1;
     }
-    fprintf(stderr,
-            "geyser serve: simulated cloud '%s' (%d hosts, %d VMs), mode %s, "
-            "listening on %s (port %d)\n",
-            sc->name, sc->nhosts, sc->nvms, daemonModeName(cfg.mode), cfg.listen,
-            httpPort(d->http));
+    const CloudView *v = &d->cloud->view;
+    if (isReal)
+        fprintf(stderr,
+                "geyser serve: %s cloud (%d hosts, %d VMs), mode %s, policy %s, interval %g s, "
+                "listening on %s (port %d)\n",
+                cfg.cloudName, v->nhosts, v->nvms, daemonModeName(cfg.mode), d->ctl->policy->spec,
+                d->intervalS, cfg.listen, httpPort(d->http));
+    else
+        fprintf(stderr,
+                "geyser serve: simulated cloud '%s' (%d hosts, %d VMs), mode %s, "
+                "listening on %s (port %d)\n",
+                sc->name, v->nhosts, v->nvms, daemonModeName(cfg.mode), cfg.listen,
+                httpPort(d->http));
     const char *colon = strrchr(cfg.listen, ':');
     fprintf(stderr, "geyser serve: dashboard at %s://%.*s:%d/\n", cfg.tlsCert ? "https" : "http",
             (int)(colon - cfg.listen), cfg.listen, httpPort(d->http));
     rc = daemonRun(d);
     if (rc != 0) cliError("serve");
     daemonFree(d);
+    osConfigFree(&oc);
     return rc == 0 ? 0 : 1;
 }

@@ -402,8 +402,11 @@ static void lvClose(Cloud *c) {
         pthread_join(m->thread, NULL);
         free(m);
     }
-    for (int h = 0; h < c->view.nhosts; h++)
+    for (int h = 0; h < c->view.nhosts; h++) {
         if (s->hosts[h].conn) virConnectClose(s->hosts[h].conn);
+        free((char *)s->hosts[h].spec.uri);
+        free((char *)s->hosts[h].spec.migrationUri);
+    }
     cloudViewRelease(&c->view);
     free(s->hosts);
     free(s->vms);
@@ -438,7 +441,13 @@ Cloud *libvirtCloudOpen(const LibvirtHostSpec *hosts, int n) {
     s->base.view.hosts = xcalloc((size_t)n, sizeof(Host));
     s->base.view.nhosts = n;
     for (int h = 0; h < n; h++) {
+        /* The URIs are kept (copied): a caller's spec may be gone by the
+         * time a migration needs its target's URI. */
         s->hosts[h].spec = hosts[h];
+        s->hosts[h].spec.name = NULL; /* the view's name is the one kept */
+        s->hosts[h].spec.uri = xstrdup(hosts[h].uri);
+        s->hosts[h].spec.migrationUri =
+            hosts[h].migrationUri ? xstrdup(hosts[h].migrationUri) : NULL;
         Host *host = &s->base.view.hosts[h];
         host->name = xstrdup(hosts[h].name);
         host->type = hosts[h].type;

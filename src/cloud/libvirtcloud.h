@@ -20,8 +20,9 @@ typedef struct LibvirtHostSpec {
     unsigned long bandwidthMiBs; /* cap on migrations leaving it, MiB/s; 0 = none */
 } LibvirtHostSpec;
 
-/* Opens every connection; a host that does not answer starts off (and is
- * retried at each refresh). NULL with an error if no host answers. */
+/* Opens every connection (the specs' strings are copied); a host that does
+ * not answer starts off (and is retried at each refresh). NULL with an
+ * error if no host answers. */
 Cloud *libvirtCloudOpen(const LibvirtHostSpec *hosts, int n);
 
 /* How many migrations were switched to post-copy (post-copy and hybrid

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "err.h"
 #include "meter/meter.h"
+#include "meters.h"
 #include "recorder.h"
 #include "simcloud.h"
 #include "util.h"
@@ -51,7 +52,7 @@ static void attributeEnergy(Daemon *d, double dt) {
     for (int i = 0; i < v->nvms; i++)
         order[fill[v->vms[i].host]++] = i;
     for (int h = 0; h < v->nhosts; h++) {
-        double e = simHostEnergy(d->cloud, h), de = e - d->hostEnergySeen[h];
+        double e = daemonHostEnergyJ(d, h), de = e - d->hostEnergySeen[h];
         d->hostEnergySeen[h] = e;
         int n = start[h + 1] - start[h];
         for (int k = 0; k < n; k++) {
@@ -60,7 +61,7 @@ static void attributeEnergy(Daemon *d, double dt) {
             vcpus[k] = vm->vcpus;
         }
         const Host *host = &v->hosts[h];
-        double idleW = host->state == HOST_ON ? powerAt(&host->type->power, 0) : 0;
+        double idleW = host->type && host->state == HOST_ON ? powerAt(&host->type->power, 0) : 0;
         double overW = attributePower(de / dt, idleW, used, vcpus, n, d->idleSplit, share);
         d->overheadJ[h] += overW * dt;
         for (int k = 0; k < n; k++)
@@ -76,6 +77,44 @@ static void attributeEnergy(Daemon *d, double dt) {
 
 static int simStateSave(const Daemon *d);
 static double auditClock(const Daemon *d);
+
+static void growZero(void **p, size_t size, size_t oldN, size_t newN) {
+    *p = xrealloc(*p, (newN + 1) * size);
+    memset((char *)*p + oldN * size, 0, (newN + 1 - oldN) * size);
+}
+
+const char *daemonCloudName(const Daemon *d) {
+    return d->real ? (d->cfg.cloudName ? d->cfg.cloudName : d->cloud->drv->name) : d->sc->name;
+}
+
+const char *daemonMeterName(const Daemon *d) {
+    return d->real ? "model" : "sim";
+}
+
+double daemonHostEnergyJ(const Daemon *d, int host) {
+    return d->real ? d->hostEnergyJ[host] : simHostEnergy(d->cloud, host);
+}
+
+double daemonEnergyJ(const Daemon *d) {
+    return d->real ? d->energyJ : simTotals(d->cloud)->energyJ;
+}
+
+double daemonBaselineJ(const Daemon *d) {
+    return d->real ? d->baselineJ : simTotals(d->shadow)->energyJ;
+}
+
+void daemonCounts(const Daemon *d, long *migrations, long *shutdowns, long *boots) {
+    if (d->real) {
+        *migrations = d->ctl->stats.migrations;
+        *shutdowns = d->ctl->stats.powerOffs;
+        *boots = d->ctl->stats.powerOns;
+        return;
+    }
+    const SimTotals *t = simTotals(d->cloud);
+    *migrations = t->migrationsStarted;
+    *shutdowns = t->shutdowns;
+    *boots = t->boots;
+}
 
 /* Events from what the controller did at this control interval (or at an
  * approval, at time t). */
@@ -105,6 +144,57 @@ static void recordPlanEvents(Daemon *d, double t) {
                  a->detail);
         histAddEvent(d->hist, &ev);
     }
+}
+
+/* On a real cloud, one line on stderr per action run (or refused, or
+ * failed): the operator's log of what geyser did to the cloud. */
+static void logPlan(const Daemon *d) {
+    const CloudView *v = &d->cloud->view;
+    for (size_t i = 0; i < d->ctl->plan.n; i++) {
+        const Action *a = &d->ctl->plan.actions[i];
+        if (a->outcome == OUTCOME_PLANNED || a->outcome == OUTCOME_DISCARDED) continue;
+        if (a->type == ACT_MIGRATE)
+            fprintf(stderr, "geyser serve: t=%.0f plan %ld %s %s: %s -> %s: %s (%s%s%s)\n", v->now,
+                    d->ctl->plan.id, actionTypeName(a->type), v->vms[a->vm].name,
+                    v->hosts[a->host].name, v->hosts[a->target].name, actionOutcomeName(a->outcome),
+                    a->reason, a->detail[0] ? "; " : "", a->detail);
+        else
+            fprintf(stderr, "geyser serve: t=%.0f plan %ld %s %s: %s (%s%s%s)\n", v->now,
+                    d->ctl->plan.id, actionTypeName(a->type), v->hosts[a->host].name,
+                    actionOutcomeName(a->outcome), a->reason, a->detail[0] ? "; " : "", a->detail);
+    }
+}
+
+/* And one line per host whose power state, scheduling or failure changed,
+ * whoever changed it. */
+static void logHosts(Daemon *d) {
+    const CloudView *v = &d->cloud->view;
+    if (v->nhosts > d->prevN) {
+        size_t n = (size_t)v->nhosts + 1;
+        d->prevState = xrealloc(d->prevState, n);
+        d->prevEnabled = xrealloc(d->prevEnabled, n);
+        d->prevFailed = xrealloc(d->prevFailed, n);
+        for (int h = d->prevN; h < v->nhosts; h++) {
+            d->prevState[h] = (uint8_t)v->hosts[h].state;
+            d->prevEnabled[h] = v->hosts[h].enabled;
+            d->prevFailed[h] = v->hosts[h].failed;
+        }
+        d->prevN = v->nhosts;
+    }
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *hp = &v->hosts[h];
+        if (hp->state == d->prevState[h] && hp->enabled == d->prevEnabled[h] &&
+            hp->failed == d->prevFailed[h])
+            continue;
+        const char *err = cloudPowerError(d->cloud, h);
+        fprintf(stderr, "geyser serve: t=%.0f host %s: %s, %s, %d VM(s)%s%s\n", v->now, hp->name,
+                hp->failed ? "failed" : hostStateName(hp->state),
+                hp->enabled ? "enabled" : "disabled", hp->nvms, err ? ": " : "", err ? err : "");
+        d->prevState[h] = (uint8_t)hp->state;
+        d->prevEnabled[h] = hp->enabled;
+        d->prevFailed[h] = hp->failed;
+    }
+    fflush(stderr);
 }
 
 /* Record the tick into the history, and threshold crossings as events. */
@@ -139,12 +229,173 @@ static void recordTick(Daemon *d, double t0, double t1) {
                     .hostState = d->frHostState,
                     .vmUtil = d->frVmUtil,
                     .vmPowerW = d->frVmPower,
-                    .energyJ = simTotals(d->cloud)->energyJ,
-                    .baselineJ = simTotals(d->shadow)->energyJ};
+                    .energyJ = daemonEnergyJ(d),
+                    .baselineJ = daemonBaselineJ(d)};
     histRecord(d->hist, t0, t1, &fr);
 }
 
+/* ---- a real cloud ---- */
+
+/* A backend may discover hosts and VMs (it appends them): grow what is
+ * kept per host and per VM. The history keeps the ones it was made for. */
+static void growArrays(Daemon *d) {
+    CloudView *v = &d->cloud->view;
+    /* A host its backend knows no hardware of (Nova says nothing of it) is
+     * of --server-type's type, for its power model everywhere: estimates,
+     * attribution, plan estimates, labels. No backend sets a type it did
+     * not have, so this holds until the host is dropped. */
+    if (d->real)
+        for (int h = 0; h < v->nhosts; h++)
+            if (!v->hosts[h].type) v->hosts[h].type = d->cfg.serverType;
+    if (v->nhosts > d->capHosts) {
+        size_t o = (size_t)d->capHosts, n = (size_t)v->nhosts;
+        growZero((void **)&d->frHostPower, sizeof(float), o, n);
+        growZero((void **)&d->frHostUtil, sizeof(float), o, n);
+        growZero((void **)&d->frHostState, 1, o, n);
+        growZero((void **)&d->overloaded, 1, o, n);
+        growZero((void **)&d->overheadJ, sizeof(double), o, n);
+        growZero((void **)&d->hostEnergySeen, sizeof(double), o, n);
+        growZero((void **)&d->hostEnergyJ, sizeof(double), o, n);
+        growZero((void **)&d->powerMeter, sizeof(char *), o, n);
+        growZero((void **)&d->powerSource, sizeof(char *), o, n);
+        d->capHosts = v->nhosts;
+    }
+    if (v->nvms > d->capVms) {
+        size_t o = (size_t)d->capVms, n = (size_t)v->nvms;
+        growZero((void **)&d->frVmUtil, sizeof(float), o, n);
+        growZero((void **)&d->frVmPower, sizeof(float), o, n);
+        growZero((void **)&d->vmEnergyPrev, sizeof(double), o, n);
+        growZero((void **)&d->vmEnergyJ, sizeof(double), o, n);
+        d->capVms = v->nvms;
+    }
+}
+
+static const ServerType *hostType(const Daemon *d, const Host *h) {
+    return h->type ? h->type : d->cfg.serverType; /* growArrays gave one */
+}
+
+/* Hosts' power: a meter's latest reading where one gives it (--meters),
+ * else their server type's model at their measured utilization (off,
+ * booting or shutting down: 0, as the backends report it). */
+static void estimatePower(Daemon *d) {
+    CloudView *v = &d->cloud->view;
+    for (int h = 0; h < v->nhosts; h++) {
+        Host *host = &v->hosts[h];
+        const ServerType *t = hostType(d, host);
+        d->powerMeter[h] = d->powerSource[h] = NULL;
+        double w;
+        const char *meter, *source;
+        if (d->meters && daemonMetersPower(d->meters, host->name, &w, &meter, &source)) {
+            host->powerW = w;
+            d->powerMeter[h] = meter;
+            d->powerSource[h] = source;
+            continue;
+        }
+        host->powerW = t && host->state == HOST_ON ? powerAt(&t->power, hostUtil(host)) : 0;
+    }
+}
+
+const char *daemonHostMeter(const Daemon *d, int host) {
+    return d->real && host < d->capHosts && d->powerMeter[host] ? d->powerMeter[host]
+                                                                : daemonMeterName(d);
+}
+
+const char *daemonHostSource(const Daemon *d, int host) {
+    return d->real && host < d->capHosts && d->powerSource[host] ? d->powerSource[host]
+                                                                 : "estimated";
+}
+
+double daemonBaselineW(const Daemon *d) {
+    if (!d->real) {
+        double w = 0;
+        for (int i = 0; i < d->shadow->view.nhosts; i++)
+            w += d->shadow->view.hosts[i].powerW;
+        return w;
+    }
+    const CloudView *v = &d->cloud->view;
+    double w = 0;
+    for (int h = 0; h < v->nhosts; h++) {
+        const Host *host = &v->hosts[h];
+        const ServerType *t = hostType(d, host);
+        w += host->powerW;
+        /* Without geyser it would still be on, idle: its VMs left it. */
+        if (t && host->disabledByGeyser &&
+            (host->state == HOST_OFF || host->state == HOST_SHUTTING_DOWN))
+            w += powerAt(&t->power, 0);
+    }
+    return w;
+}
+
+static void noteCloudError(Daemon *d) {
+    d->tickErrors++;
+    snprintf(d->lastError, sizeof(d->lastError), "%s", errLast());
+    fprintf(stderr, "geyser serve: tick %ld: cannot read the cloud: %s\n", d->ticks + 1,
+            d->lastError);
+}
+
+/* A real cloud's tick: now is wallSeconds after the last one. At the end of
+ * a control interval the controller refreshes the view and plans; between
+ * them the view is refreshed alone, for the dashboard's and the store's
+ * resolution. A cloud that cannot be read this time (Keystone or Nova down,
+ * retries spent) is not a reason to stop: nothing was done. */
+static int realTick(Daemon *d, double wallSeconds) {
+    double now = d->simTime + wallSeconds;
+    bool ok = true;
+    if (now >= d->nextControl) {
+        bool changed = false;
+        if (d->cfg.util && utilFileReload(d->cfg.util, &changed) != 0)
+            fprintf(stderr, "geyser serve: %s (the previous utilization stays)\n", errLast());
+        energyHookControl(d->energy, d->ctl, &d->cloud->view, now, d->intervalS);
+        if (!daemonPlanWaiting(d)) {
+            if (ctlTick(d->ctl, d->cloud, d->cfg.mode == MODE_AUTO) != 0) {
+                ok = false;
+            } else {
+                d->planAtS = now;
+                if (auditPlanMade(d->audit, &d->ctl->plan, daemonModeName(d->cfg.mode),
+                                  auditClock(d)) != 0)
+                    fprintf(stderr, "geyser serve: %s\n", errLast());
+                if (d->cfg.mode != MODE_MANUAL || d->ctl->plan.n == 0) d->ctl->applied = true;
+            }
+        } else if (cloudRefresh(d->cloud) != 0) {
+            ok = false;
+        }
+        if (ok) {
+            energyHookAfterControl(d->energy, d->ctl);
+            recordPlanEvents(d, now);
+            logPlan(d);
+        }
+        while (d->nextControl <= now)
+            d->nextControl += d->intervalS;
+    } else if (cloudRefresh(d->cloud) != 0) {
+        ok = false;
+    }
+    if (ok)
+        d->lastError[0] = '\0';
+    else
+        noteCloudError(d);
+    growArrays(d);
+    if (d->meters) daemonMetersDrain(d->meters);
+    estimatePower(d);
+    logHosts(d);
+    double dt = now - d->simTime;
+    if (dt > 0) {
+        const CloudView *v = &d->cloud->view;
+        for (int h = 0; h < v->nhosts; h++) {
+            d->hostEnergyJ[h] += v->hosts[h].powerW * dt;
+            d->energyJ += v->hosts[h].powerW * dt;
+        }
+        d->baselineJ += daemonBaselineW(d) * dt;
+        attributeEnergy(d, dt);
+        recordTick(d, d->simTime, now);
+        if (d->rec) recorderTick(d->rec, d, d->simTime, now);
+    }
+    d->simTime = now;
+    d->ticks++;
+    return 0;
+}
+
 int daemonTick(Daemon *d, double wallSeconds) {
+    if (d->real) return realTick(d, wallSeconds);
     double target = d->simTime + wallSeconds * d->cfg.speed;
     while (d->nextControl <= target) {
         simAdvance(d->cloud, d->nextControl);
@@ -268,6 +519,10 @@ int daemonApply(Daemon *d, long planId, bool *stale) {
     if (checkWaiting(d, planId, stale) != 0) return -1;
     if (ctlApply(d->ctl, d->cloud) != 0) return -1;
     recordPlanEvents(d, d->simTime);
+    if (d->real) {
+        growArrays(d); /* the apply refreshed the view */
+        logPlan(d);
+    }
     return 0;
 }
 
@@ -339,7 +594,11 @@ static int reconcileAtStart(Daemon *d) {
 static long onTick(Loop *l, void *arg) {
     (void)l;
     Daemon *d = arg;
-    if (daemonTick(d, d->cfg.tickMs / 1000.0) != 0) {
+    /* A real cloud's clock is the wall's: the time a slow refresh took
+     * counts. */
+    double dt =
+        d->real ? (loopNowMs() - d->startedMs) / 1000.0 - d->simTime : d->cfg.tickMs / 1000.0;
+    if (daemonTick(d, dt) != 0) {
         errPrefix("controller tick");
         return -1;
     }
@@ -348,39 +607,55 @@ static long onTick(Loop *l, void *arg) {
     return d->cfg.tickMs;
 }
 
+/* How many VMs a real cloud's history keeps room for beyond those it has
+ * at start: a backend appends the VMs it discovers. */
+enum { REAL_VM_HEADROOM = 256 };
+
 Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
     Daemon *d = xcalloc(1, sizeof(*d));
     d->cfg = *cfg;
     d->sc = sc;
-    d->intervalS = sc->intervalS;
+    d->real = cfg->realCloud != NULL;
+    d->cloud = cfg->realCloud; /* owned from here on */
+    d->startedMs = loopNowMs();
     SimConfig simCfg = simConfigDefaults();
     simCfg.replay = true;
     CtlConfig ctlCfg = cfg->ctl;
     d->loop = loopCreate();
     if (!d->loop) goto fail;
-    Policy *policy = policyCreate(cfg->policy ? cfg->policy : sc->defaultPolicy, &ctlCfg);
+    const char *policyName = cfg->policy ? cfg->policy : d->real ? "paper" : sc->defaultPolicy;
+    Policy *policy = policyCreate(policyName, &ctlCfg);
     if (!policy) goto fail;
     d->ctl = ctlCreate(policy, &ctlCfg);
-    d->cloud = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
-    if (!d->cloud) goto fail;
-    d->shadow = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
-    if (!d->shadow) goto fail;
+    if (d->real) {
+        d->intervalS = cfg->intervalS > 0 ? cfg->intervalS : 300;
+        d->cfg.speed = 1;
+        /* The first plan after one interval: a backend that measures
+         * utilization as a counter's delta (libvirt) needs two reads. */
+        d->nextControl = d->intervalS;
+    } else {
+        d->intervalS = sc->intervalS;
+        d->cloud = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
+        if (!d->cloud) goto fail;
+        d->shadow = simCloudCreate(sc->hosts, sc->nhosts, sc->vms, sc->nvms, sc->wl, &simCfg);
+        if (!d->shadow) goto fail;
+    }
     d->migrationMBps = simCfg.linkMBps;
-    d->cfg.energy.speed = cfg->speed;
+    d->cfg.energy.speed = d->cfg.speed;
     d->energy = energyHookCreate(&d->cfg.energy);
     if (!d->energy) goto fail;
-    d->hist = histCreate(sc->nhosts, sc->nvms);
+    const CloudView *v0 = &d->cloud->view;
+    d->hist = histCreate(v0->nhosts, v0->nvms + (d->real ? REAL_VM_HEADROOM : 0));
     d->energy->hist = d->hist; /* re-plans are events */
-    d->frHostPower = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
-    d->frHostUtil = xcalloc((size_t)sc->nhosts + 1, sizeof(float));
-    d->frHostState = xcalloc((size_t)sc->nhosts + 1, 1);
-    d->overloaded = xcalloc((size_t)sc->nhosts + 1, 1);
-    d->frVmUtil = xcalloc((size_t)sc->nvms + 1, sizeof(float));
-    d->frVmPower = xcalloc((size_t)sc->nvms + 1, sizeof(float));
-    d->vmEnergyPrev = xcalloc((size_t)sc->nvms + 1, sizeof(double));
-    d->vmEnergyJ = xcalloc((size_t)sc->nvms + 1, sizeof(double));
-    d->overheadJ = xcalloc((size_t)sc->nhosts, sizeof(double));
-    d->hostEnergySeen = xcalloc((size_t)sc->nhosts, sizeof(double));
+    growArrays(d);
+    if (d->real) {
+        /* The history's frames are read up to its own VM count. */
+        growZero((void **)&d->frVmUtil, sizeof(float), (size_t)d->capVms,
+                 (size_t)v0->nvms + REAL_VM_HEADROOM);
+        growZero((void **)&d->frVmPower, sizeof(float), (size_t)d->capVms,
+                 (size_t)v0->nvms + REAL_VM_HEADROOM);
+        estimatePower(d);
+    }
     HttpConfig httpCfg = {.listen = cfg->listen,
                           .tlsCert = cfg->tlsCert,
                           .tlsKey = cfg->tlsKey,
@@ -395,6 +670,13 @@ Daemon *daemonCreate(const DaemonConfig *cfg, Scenario *sc) {
         errPrefix("--sim-state");
         goto fail;
     }
+    if (cfg->meters && !d->real) {
+        ERR("--meters needs a real cloud (--os-cloud, --openstack or --libvirt): the simulated "
+            "cloud's power is simulated");
+        goto fail;
+    }
+    if (cfg->meters && !(d->meters = daemonMetersOpen(cfg->meters, cfg->store, &d->cloud->view)))
+        goto fail;
     if (reconcileAtStart(d) != 0) goto fail;
     d->http = httpStart(d->loop, &httpCfg);
     if (!d->http || apiRegister(d) != 0) goto fail;
@@ -405,7 +687,8 @@ fail:
 }
 
 int daemonRun(Daemon *d) {
-    d->startedMs = loopNowMs();
+    if (!d->real) d->startedMs = loopNowMs(); /* a real cloud's clock started at creation */
+    if (d->meters && daemonMetersStart(d->meters) != 0) return -1;
     loopAddTimer(d->loop, 0, onTick, d);
     energyHookStart(d->energy, d->loop, &d->simTime);
     return loopRun(d->loop);
@@ -414,6 +697,7 @@ int daemonRun(Daemon *d) {
 void daemonFree(Daemon *d) {
     if (!d) return;
     httpStop(d->http);
+    daemonMetersFree(d->meters); /* before the recorder: a store each */
     auditFree(d->audit);
     recorderFree(d->rec);
     loopFree(d->loop);
@@ -421,6 +705,13 @@ void daemonFree(Daemon *d) {
     energyHookFree(d->energy);
     cloudClose(d->cloud);
     cloudClose(d->shadow);
+    utilFileFree(d->cfg.util);
+    free(d->hostEnergyJ);
+    free(d->powerMeter);
+    free(d->powerSource);
+    free(d->prevState);
+    free(d->prevEnabled);
+    free(d->prevFailed);
     histFree(d->hist);
     free(d->frHostPower);
     free(d->frHostUtil);

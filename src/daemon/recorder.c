@@ -21,13 +21,13 @@ struct Recorder {
     long ticks, failures;
 };
 
-static int recDescribe(Recorder *r, const CloudView *v) {
+static int recDescribe(Recorder *r, const CloudView *v, const char *meter) {
     HostInfo *hi = xcalloc((size_t)v->nhosts + 1, sizeof(HostInfo));
     MeterInfo *mi = xcalloc((size_t)v->nhosts + 1, sizeof(MeterInfo));
     for (int h = 0; h < v->nhosts; h++) {
         hi[h] = (HostInfo){v->hosts[h].name, v->hosts[h].type ? v->hosts[h].type->name : NULL};
         mi[h] = (MeterInfo){
-            .host = v->hosts[h].name, .meter = "sim", .driver = "sim", .source = SAMPLE_ESTIMATED};
+            .host = v->hosts[h].name, .meter = meter, .driver = meter, .source = SAMPLE_ESTIMATED};
     }
     int rc = storeDescribeHosts(r->st, hi, (size_t)v->nhosts);
     if (rc == 0) rc = storeDescribeMeters(r->st, mi, (size_t)v->nhosts);
@@ -40,29 +40,34 @@ Recorder *recorderCreate(const char *uri, const Daemon *d) {
     Recorder *r = xcalloc(1, sizeof(*r));
     r->start = meterWallClock();
     r->st = storeOpen(uri);
-    if (!r->st || recDescribe(r, &d->cloud->view) < 0) {
+    if (!r->st || recDescribe(r, &d->cloud->view, daemonMeterName(d)) < 0) {
         recorderFree(r);
         return NULL;
     }
     return r;
 }
 
-static int recHosts(Recorder *r, const CloudView *v, double t) {
-    size_t n = (size_t)v->nhosts, nu = 0;
+static int recHosts(Recorder *r, const Daemon *d, double t) {
+    const CloudView *v = &d->cloud->view;
+    const char *meter = daemonMeterName(d);
+    size_t n = (size_t)v->nhosts, nu = 0, np = 0;
     PowerSample *p = xcalloc(n + 1, sizeof(PowerSample));
     HostUtilSample *u = xcalloc(n + 1, sizeof(HostUtilSample));
     for (size_t h = 0; h < n; h++) {
         const Host *host = &v->hosts[h];
-        p[h] = (PowerSample){.t = t,
-                             .host = host->name,
-                             .meter = "sim",
-                             .watts = host->powerW,
-                             .source = SAMPLE_ESTIMATED};
+        /* The model's estimates; a host whose power a meter gave is stored
+         * from the meter's own samples (meters.c), under its own series. */
+        if (strcmp(daemonHostMeter(d, (int)h), meter) == 0)
+            p[np++] = (PowerSample){.t = t,
+                                    .host = host->name,
+                                    .meter = meter,
+                                    .watts = host->powerW,
+                                    .source = SAMPLE_ESTIMATED};
         /* Off or booting, a host's power says nothing of its CPU's. */
         if (host->state == HOST_ON)
             u[nu++] = (HostUtilSample){.t = t, .host = host->name, .util = hostUtil(host)};
     }
-    int rc = storeWritePower(r->st, p, n);
+    int rc = storeWritePower(r->st, p, np);
     if (rc == 0) rc = storeWriteHostUtil(r->st, u, nu);
     free(p);
     free(u);
@@ -137,7 +142,7 @@ static int recEvents(Recorder *r, const Daemon *d, double t0, double t1) {
 
 int recorderTick(Recorder *r, const Daemon *d, double t0, double t1) {
     double t = r->start + t1;
-    int rc = recHosts(r, &d->cloud->view, t);
+    int rc = recHosts(r, d, t);
     if (rc == 0) rc = recVms(r, d, t);
     if (rc == 0) rc = recEvents(r, d, t0, t1);
     if (rc == 0) {

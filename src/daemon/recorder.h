@@ -2,7 +2,10 @@
  * written to a store (src/store/store.h).
  *
  * At each tick: every host's power (meter "sim", estimated: it comes from
- * the simulated hosts' power models) and, while it is on, its CPU
+ * the simulated hosts' power models; on a real cloud meter "model", the
+ * server type's model at the measured utilization, and nothing for a host
+ * whose power a meter of --meters gave: meters.c stores the meter's own
+ * samples) and, while it is on, its CPU
  * utilization; every VM's utilization and vCPUs, and the energy attributed
  * to it over the tick with its project; and the events of the tick
  * (migrations, power changes, refusals, overloads). Each table is one
@@ -12,7 +15,8 @@
  * Times are the simulated clock anchored at the wall-clock start of the
  * daemon: t = start + simulated seconds, so that energy integrated from
  * the stored power matches the simulated energy (at --speed 300 the stored
- * times run 300 times faster than the wall clock). */
+ * times run 300 times faster than the wall clock). On a real cloud the
+ * daemon's clock is wall seconds since start: stored times are epoch. */
 #ifndef GEYSER_RECORDER_H
 #define GEYSER_RECORDER_H
 

@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "embedded.h"
+#include "meters.h"
 #include "planestimate.h"
 #include "err.h"
 #include "util.h"
@@ -46,19 +47,29 @@ static void hostLabels(Buf *b, const Host *h) {
     bufAppend(b, "\"", 1);
 }
 
+/* Where a host's power figure comes from: the meter instance and whether
+ * it is measured or estimated. */
+static void powerLabels(Buf *b, const Daemon *d, int i) {
+    bufAppend(b, ",meter=\"", 8);
+    appendLabel(b, daemonHostMeter(d, i));
+    bufPrintf(b, "\",source=\"%s\"", daemonHostSource(d, i));
+}
+
 static void renderHosts(const Daemon *d, Buf *b) {
     const CloudView *v = &d->cloud->view;
     family(b, "geyser_host_power_watts", "gauge", "Present power draw of a host.");
     for (int i = 0; i < v->nhosts; i++) {
         bufAppend(b, "geyser_host_power_watts", 23);
         hostLabels(b, &v->hosts[i]);
-        bufPrintf(b, ",meter=\"sim\",source=\"estimated\"} %.3f\n", v->hosts[i].powerW);
+        powerLabels(b, d, i);
+        bufPrintf(b, "} %.3f\n", v->hosts[i].powerW);
     }
     family(b, "geyser_host_energy_joules_total", "counter", "Energy used by a host.");
     for (int i = 0; i < v->nhosts; i++) {
         bufAppend(b, "geyser_host_energy_joules_total", 31);
         hostLabels(b, &v->hosts[i]);
-        bufPrintf(b, ",meter=\"sim\",source=\"estimated\"} %.3f\n", simHostEnergy(d->cloud, i));
+        powerLabels(b, d, i);
+        bufPrintf(b, "} %.3f\n", daemonHostEnergyJ(d, i));
     }
     family(b, "geyser_host_cpu_utilization_ratio", "gauge",
            "CPU utilization of a host (sum of VM use over capacity, capped at 1).");
@@ -78,10 +89,27 @@ static void renderHosts(const Daemon *d, Buf *b) {
         }
     }
     family(b, "geyser_meter_up", "gauge", "1 when the host's power meter answered its last read.");
+    if (d->meters) { /* --meters: each meter, as the poller saw its last read */
+        for (int k = 0; k < daemonMetersCount(d->meters); k++) {
+            const char *name, *host;
+            bool up;
+            daemonMetersInfo(d->meters, k, &name, &host, &up);
+            int i = 0;
+            while (i < v->nhosts && strcmp(v->hosts[i].name, host) != 0)
+                i++;
+            if (i == v->nhosts) continue;
+            bufAppend(b, "geyser_meter_up", 15);
+            hostLabels(b, &v->hosts[i]);
+            bufAppend(b, ",meter=\"", 8);
+            appendLabel(b, name);
+            bufPrintf(b, "\"} %d\n", up);
+        }
+        return;
+    }
     for (int i = 0; i < v->nhosts; i++) {
         bufAppend(b, "geyser_meter_up", 15);
         hostLabels(b, &v->hosts[i]);
-        bufAppend(b, ",meter=\"sim\"} 1\n", 16);
+        bufPrintf(b, ",meter=\"%s\"} 1\n", daemonMeterName(d));
     }
 }
 
@@ -103,9 +131,9 @@ static void renderVmEnergy(const Daemon *d, Buf *b) {
            "Energy attributed to a VM: the host's dynamic energy by CPU used, its idle energy by "
            "vCPUs.");
     for (int i = 0; i < v->nvms; i++) {
-        bufAppend(b, "geyser_vm_energy_joules_total{vm=\"", 35);
+        bufAppend(b, "geyser_vm_energy_joules_total{vm=\"", 34);
         appendLabel(b, v->vms[i].name);
-        bufAppend(b, "\",project=\"", 12);
+        bufAppend(b, "\",project=\"", 11);
         appendLabel(b, v->vms[i].project ? v->vms[i].project : "");
         bufPrintf(b, "\",source=\"estimated\"} %.3f\n", d->vmEnergyJ[i]);
     }
@@ -119,17 +147,27 @@ static void renderVmEnergy(const Daemon *d, Buf *b) {
 }
 
 static void renderController(const Daemon *d, Buf *b) {
-    const SimTotals *t = simTotals(d->cloud);
+    long migrations, shutdowns, boots;
+    daemonCounts(d, &migrations, &shutdowns, &boots);
     family(b, "geyser_migrations_total", "counter", "Live migrations started.");
-    bufPrintf(b, "geyser_migrations_total %ld\n", t->migrationsStarted);
+    bufPrintf(b, "geyser_migrations_total %ld\n", migrations);
     family(b, "geyser_host_shutdowns_total", "counter", "Hosts powered off.");
-    bufPrintf(b, "geyser_host_shutdowns_total %ld\n", t->shutdowns);
+    bufPrintf(b, "geyser_host_shutdowns_total %ld\n", shutdowns);
     family(b, "geyser_host_boots_total", "counter", "Hosts powered on.");
-    bufPrintf(b, "geyser_host_boots_total %ld\n", t->boots);
+    bufPrintf(b, "geyser_host_boots_total %ld\n", boots);
     family(b, "geyser_actions_refused_total", "counter", "Actions stopped by a safety rule.");
     bufPrintf(b, "geyser_actions_refused_total %ld\n", d->ctl->stats.refused);
     family(b, "geyser_controller_ticks_total", "counter", "Control intervals run.");
     bufPrintf(b, "geyser_controller_ticks_total %ld\n", d->ctl->stats.ticks);
+    family(b, "geyser_baseline_power_watts", "gauge",
+           "Power the cloud would draw without geyser (docs/api.md, the baseline).");
+    bufPrintf(b, "geyser_baseline_power_watts %.3f\n", daemonBaselineW(d));
+    if (d->real) {
+        family(b, "geyser_cloud_read_errors_total", "counter",
+               "Ticks that could not read the real cloud.");
+        bufPrintf(b, "geyser_cloud_read_errors_total %ld\n", d->tickErrors);
+        return;
+    }
     family(b, "geyser_simulated_time_seconds", "gauge",
            "Simulated time of the embedded simulated cloud.");
     bufPrintf(b, "geyser_simulated_time_seconds %.1f\n", d->simTime);
@@ -258,13 +296,24 @@ static int findVm(const Daemon *d, const char *name, size_t len) {
 
 static json_t *hostJson(const Daemon *d, int i) {
     const Host *h = &d->cloud->view.hosts[i];
-    const ServerType *t = h->type;
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:f, s:i, s:f, s:f, s:f}", "name",
-                     h->name, "server_type", t ? t->name : "", "model",
-                     t ? powerKindName(t->power.kind) : "", "state", hostStateName(h->state),
-                     "enabled", h->enabled, "power_w", h->powerW, "cpu_utilization", hostUtil(h),
-                     "energy_j", simHostEnergy(d->cloud, i), "vms", h->nvms, "capacity",
-                     h->capacity, "ram_mb", h->ramMb, "state_since_s", h->stateSince);
+    const ServerType *t = h->type ? h->type : d->cfg.serverType;
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:f, s:i, s:f, s:f, s:f}", "name", h->name,
+        "server_type", t ? t->name : "", "model", t ? powerKindName(t->power.kind) : "", "state",
+        hostStateName(h->state), "enabled", h->enabled, "power_w", h->powerW, "cpu_utilization",
+        hostUtil(h), "energy_j", daemonHostEnergyJ(d, i), "vms", h->nvms, "capacity", h->capacity,
+        "ram_mb", h->ramMb, "state_since_s", h->stateSince);
+    /* Where the power figure comes from, and the power operations of a
+     * real host (its actuator, the last operation and why it failed). */
+    json_object_set_new(o, "power_source", json_string(daemonHostSource(d, i)));
+    json_object_set_new(o, "power_meter", json_string(daemonHostMeter(d, i)));
+    json_object_set_new(o, "disabled_by_geyser", json_boolean(h->disabledByGeyser));
+    json_object_set_new(o, "failed", json_boolean(h->failed));
+    json_object_set_new(o, "power_actuator", json_boolean(cloudHasPower(d->cloud, i)));
+    json_object_set_new(o, "power_op", json_string(powerOpStateName(cloudPowerState(d->cloud, i))));
+    const char *err = cloudPowerError(d->cloud, i);
+    json_object_set_new(o, "power_error", err ? json_string(err) : json_null());
+    return o;
 }
 
 static int onHosts(void *arg, const HttpRequest *req, HttpResponse *resp) {
@@ -707,8 +756,9 @@ static int onModels(void *arg, const HttpRequest *req, HttpResponse *resp) {
 static int onStatus(void *arg, const HttpRequest *req, HttpResponse *resp) {
     (void)req;
     const Daemon *d = arg;
-    const SimTotals *t = simTotals(d->cloud);
     const CloudView *v = &d->cloud->view;
+    long migrations, shutdowns, boots;
+    daemonCounts(d, &migrations, &shutdowns, &boots);
     int on = 0, off = 0, booting = 0, shutting = 0;
     double powerW = 0;
     for (int i = 0; i < v->nhosts; i++) {
@@ -718,23 +768,27 @@ static int onStatus(void *arg, const HttpRequest *req, HttpResponse *resp) {
         shutting += v->hosts[i].state == HOST_SHUTTING_DOWN;
         powerW += v->hosts[i].powerW;
     }
-    double baseW = 0;
-    for (int i = 0; i < d->shadow->view.nhosts; i++)
-        baseW += d->shadow->view.hosts[i].powerW;
+    double baseW = daemonBaselineW(d);
     json_t *lastHour =
         eventsJson(d, d->simTime - 3600, d->simTime, -1, "migration", API_MAX_EVENTS);
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, "
         "s:i}",
-        "scenario", d->sc->name, "mode", daemonModeName(d->cfg.mode), "policy",
+        "scenario", daemonCloudName(d), "mode", daemonModeName(d->cfg.mode), "policy",
         d->ctl->policy->spec, "time_s", d->simTime, "speed", d->cfg.speed, "power_w", powerW,
-        "baseline_power_w", baseW, "energy_kwh", t->energyJ / J_PER_KWH, "hosts", v->nhosts,
+        "baseline_power_w", baseW, "energy_kwh", daemonEnergyJ(d) / J_PER_KWH, "hosts", v->nhosts,
         "hosts_on", on, "hosts_off", off, "hosts_booting", booting, "hosts_shutting_down", shutting,
-        "vms", v->nvms, "migrations", (json_int_t)t->migrationsStarted, "host_shutdowns",
-        (json_int_t)t->shutdowns, "history_bytes", (json_int_t)histBytes(d->hist),
+        "vms", v->nvms, "migrations", (json_int_t)migrations, "host_shutdowns",
+        (json_int_t)shutdowns, "history_bytes", (json_int_t)histBytes(d->hist),
         "migrations_last_hour", (int)json_array_size(lastHour));
     json_decref(lastHour);
-    json_object_set_new(o, "baseline_kwh", json_real(simTotals(d->shadow)->energyJ / J_PER_KWH));
+    json_object_set_new(o, "baseline_kwh", json_real(daemonBaselineJ(d) / J_PER_KWH));
+    /* The cloud it drives: "simulated", or the real backend with its
+     * control interval and whether the last tick could read it. */
+    json_object_set_new(o, "cloud", json_string(d->real ? d->cloud->drv->name : "simulated"));
+    json_object_set_new(o, "interval_s", json_real(d->intervalS));
+    json_object_set_new(o, "tick_errors", json_integer(d->tickErrors));
+    json_object_set_new(o, "last_error", d->lastError[0] ? json_string(d->lastError) : json_null());
     /* "Today": the current simulated day, from its midnight. */
     double midnight = floor(d->simTime / 86400) * 86400;
     json_object_set_new(o, "today", energyJson(d, midnight, d->simTime));

@@ -174,7 +174,7 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 [ -n "$url" ] || { fail "geyser serve did not start: $(cat "$TMP/serve.log")"; finish; exit 1; }
-status() { curl -s "$url/api/v1/status" >"$TMP/status.json" 2>/dev/null; }
+status() { curl -s "$url/api/v1/hosts" >"$TMP/status.json" 2>/dev/null; }
 n_off() { jq '[.hosts[] | select(.name|startswith("compute")) | select(.state=="off")] | length' "$TMP/status.json" 2>/dev/null; }
 
 # Two hosts should go: 0.9 vCPU of demand fits on one host. Wait for both,
