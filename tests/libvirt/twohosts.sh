@@ -84,6 +84,8 @@ for a in "$@"; do
 done
 exec /usr/bin/qemu-system-x86_64 "${args[@]}"
 EOW
+  # GEYSER_LV_WHOLE_MIB=1: keep libvirt's whole MiB, to show the bug.
+  [ "${GEYSER_LV_WHOLE_MIB:-0}" = 1 ] && printf '#!/bin/sh\nexec /usr/bin/qemu-system-x86_64 "$@"\n' >"$g/qemu"
   chmod +x "$g/qemu"
 }
 
