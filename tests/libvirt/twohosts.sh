@@ -12,6 +12,9 @@
 #                           rewrites it at R MiB/s: a fast memory writer)
 #   twohosts.sh down DIR    destroy guests, stop the daemons by PID, remove
 #                           the namespaces; safe to run twice
+# Guests run through a QEMU wrapper that gives them 8 KiB more RAM than
+# libvirt's whole MiB (a TCG bug of QEMU < 9.0, docs/migration.md);
+# GEYSER_LV_WHOLE_MIB=1 at "up" leaves the size alone, to show the bug.
 # Everything lives under DIR; the namespaces are named after DIR's id, so
 # concurrent runs do not collide.
 set -euo pipefail
