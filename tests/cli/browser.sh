@@ -28,7 +28,7 @@ shots=$(cd "$(dirname "$GEYSER")" && pwd)/screenshots
 if GEYSER_TOKEN=$token node "$src/tests/browser/dashboard.mjs" "$SERVE_URL" "$shots" 800 "$MANUAL_URL" "$token" >"$TMP/browser.out" 2>&1; then pass
 else fail "browser checks: $(grep -v '^ok' "$TMP/browser.out" | head -20)"; fi
 cat "$TMP/browser.out" >&2
-for page in overview hosts host events plan plan-manual models energy; do
+for page in overview hosts host events plan plan-manual models energy energy-jobs; do
   [ -s "$shots/$page.png" ] && pass || fail "no screenshot $shots/$page.png"
 done
 finish
