@@ -2,7 +2,9 @@
 // playwright-core: every page renders, its charts hold data, the host grid
 // has one cell per host, and host -> events -> plan navigation works; with
 // a second daemon in manual mode, the plan page's Apply button (with the
-// bearer token typed in) executes the waiting plan.
+// bearer token typed in) executes the waiting plan. On the energy page, a
+// job admitted and a cap set through the forms (and refused ones, with the
+// daemon's reason), and a pushed price forecast's re-plan shown.
 // Usage: node dashboard.mjs URL SCREENSHOT_DIR HOSTS [MANUAL_URL TOKEN]
 // Prints "ok ..." / "FAIL ..." lines; exits 1 on any failure.
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";

@@ -3,8 +3,9 @@
 # playwright-core (web/package.json) opens every page of a daemon on the
 # embedded simulated cloud and checks that the charts hold data, the grid
 # has one cell per host, host -> events -> plan navigation works, and the
-# energy page (the example signals and jobs) draws its signals and queue
-# (tests/browser/dashboard.mjs). Screenshots go to screenshots/ beside the
+# energy page (the example signals and jobs) draws its signals and queue,
+# admits a job and sets a cap through its forms, and shows the re-plan a
+# pushed price forecast causes (tests/browser/dashboard.mjs). Screenshots go to screenshots/ beside the
 # binary (build/screenshots/ for the plain build): CI keeps them.
 . "$(dirname "$0")/lib.bash"
 src=${GEYSER_SOURCE_DIR:-$(dirname "$0")/../..}
