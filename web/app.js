@@ -497,7 +497,9 @@ async function submitCap() {
   if (v("cap-duration")) q.set("duration_s", String(Math.round(Number(v("cap-duration")) * 3600)));
   q.set("source", "dashboard");
   const r = await authPost(`/api/v1/caps?${q}`);
-  const c = r.ok && (r.body.caps || []).filter(x => x.from === "api").pop();
+  /* The cap set is the one the answer has and the last refresh had not. */
+  const seen = new Set((window.geyser.caps || []).map(x => `${x.start_s}/${x.end_s}`));
+  const c = r.ok && (r.body.caps || []).find(x => !seen.has(`${x.start_s}/${x.end_s}`));
   showAnswer(document.getElementById("cap-msg"), r, c ? `cap of ${fmt(c.cap_kw, 1)} kW set: ${clock(c.start_s)} → ${clock(c.end_s)}` : "cap set");
 }
 $view.addEventListener("submit", async ev => {
@@ -514,6 +516,7 @@ async function energyPage(gen) {
   const now = sig.time_s;
   window.geyser.energyNow = now;
   window.geyser.replanned = jobs.jobs.filter(j => j.last_replan && j.last_replan.moved);
+  window.geyser.caps = caps.caps;
   /* One grid for both charts: the history's points, then every 5 minutes
    * up to the forecast's end. */
   const x = series.t.slice();
