@@ -172,11 +172,11 @@ try {
   await page.fill("#energy-token", process.env.GEYSER_TOKEN || "");
   await page.fill("#job-name", "ui-batch");
   await page.fill("#job-duration", "1");
-  await page.fill("#job-deadline", "72");
+  await page.fill("#job-deadline", "200");
   await page.fill("#job-power", "5");
-  // Not before 20 h: at the test's speed (an hour of the cloud's clock in
-  // about a second) the job must still wait when the forecast comes.
-  await page.fill("#job-release", "20");
+  // Not before 100 h: at the test's speed (an hour of the cloud's clock in
+  // about a second) the job still waits when the forecast comes.
+  await page.fill("#job-release", "100");
   await page.click("#job-form button");
   const added = await answer("job-msg", "add ui-batch");
   check(added.status === 201 && /ui-batch admitted: planned start day \d+, \d\d:\d\d/.test(added.text), "energy form: job admitted (201) with its planned start shown");
@@ -184,15 +184,16 @@ try {
     .then(() => check(true, "energy form: the admitted job has a queue row"), () => check(false, "energy form: the admitted job has a queue row"));
   check(await page.locator("#jobs tr").count() === apiJobs.length + 1, "energy form: one more queue row");
 
-  // Re-planning: a price forecast makes one hour, 30 h ahead (at the test's
-  // speed, half a minute of wall time), far the cheapest in ui-batch's window; the
-  // daemon moves the job there at its next control tick and the page shows
-  // the move. The wait is long: the verdict is whether it is shown.
+  // Re-planning: a price forecast makes one hour, 10 h into ui-batch's
+  // window (over 100 h of the cloud's clock ahead: minutes of wall time at
+  // the test's speed), far the cheapest there; the daemon moves the job to
+  // it at its next control tick and the page shows the move. The wait is
+  // long: the verdict is whether it is shown.
   const before = await page.evaluate(async () => {
     const j = await (await fetch("/api/v1/jobs")).json(), s = await (await fetch("/api/v1/signals")).json();
     return { job: j.jobs.find(x => x.name === "ui-batch"), now: s.time_s };
   });
-  let hour = Math.ceil((before.now + 108000) / 3600) * 3600;
+  let hour = Math.ceil((before.job ? before.job.release_s : before.now) / 3600) * 3600 + 36000;
   if (before.job && hour === before.job.planned_start_s) hour += 3600;
   const fc = await page.evaluate(async ([token, h]) => (await fetch(`/api/v1/signals/forecast?kind=price&unit=eur_per_mwh&points=${h}:-400,${h + 3600}:300`,
     { method: "POST", headers: { Authorization: `Bearer ${token}` } })).status, [process.env.GEYSER_TOKEN || "", hour]);
