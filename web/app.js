@@ -267,30 +267,41 @@ function estimateText(a) {
   if (e.saving_w != null && e.saving_w !== 0) return e.saving_w > 0 ? `saves ${fmt(e.saving_w, 0)} W` : `adds ${fmt(-e.saving_w, 0)} W`;
   return "";
 }
-/* Manual mode: the waiting plan is approved or discarded with the daemon's
- * bearer token, typed once and kept in sessionStorage (this tab only). */
+/* Writes through the API (the plan's approval, admitting a job, setting a
+ * cap) carry the daemon's bearer token, typed once into any token field and
+ * kept in sessionStorage (this tab only). */
 const TOKEN_KEY = "geyser.token";
+function tokenField(id) {
+  return `<label class="token">bearer token <input id="${id}" class="token-input" type="password" autocomplete="off" size="32" value="${esc(sessionStorage.getItem(TOKEN_KEY) || "")}"></label>`;
+}
+/* POST with the token; the answer's status and JSON body (an empty object
+ * when it is not JSON), never a throw for a refusal. */
+async function authPost(path) {
+  const token = sessionStorage.getItem(TOKEN_KEY) || "";
+  const r = await fetch(path, { method: "POST", headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
+  const body = await r.json().catch(() => ({}));
+  return { status: r.status, ok: r.ok, body, error: body.error || r.statusText };
+}
+$view.addEventListener("input", ev => { if (ev.target.classList.contains("token-input")) sessionStorage.setItem(TOKEN_KEY, ev.target.value.trim()); });
+
+/* Manual mode: the waiting plan is approved or discarded with the token. */
 let planMessage = "";
 function planApproval(p) {
   if (p.mode !== "manual")
     return `<div class="panel" id="plan-approval"><span class="tag">dry run</span> ${p.mode === "auto" ? "auto mode: each plan is executed at its control interval, this view shows what was done" : "observe mode: nothing is executed"}.</div>`;
-  const token = esc(sessionStorage.getItem(TOKEN_KEY) || "");
   const waiting = p.waiting ? `plan #${p.id} waits for approval: every action is checked again against the cloud when it is applied` : `plan #${p.id} is not waiting (applied, discarded or empty); the next comes at ${clock(p.next_control_s)}`;
   return `<div class="panel" id="plan-approval"><h2>Approval</h2><p>${waiting}</p>
-    <label>bearer token <input id="plan-token" type="password" autocomplete="off" size="32" value="${token}"></label>
+    ${tokenField("plan-token")}
     <button id="plan-apply" data-id="${p.id}" ${p.waiting ? "" : "disabled"}>Apply</button>
     <button id="plan-discard" data-id="${p.id}" ${p.waiting ? "" : "disabled"}>Discard</button>
     <span id="plan-msg" class="muted">${esc(planMessage)}</span></div>`;
 }
 async function planPost(id, verb) {
-  const token = sessionStorage.getItem(TOKEN_KEY) || "";
-  const r = await fetch(`/api/v1/plan/${encodeURIComponent(id)}/${verb}`, { method: "POST", headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) { planMessage = `refused (HTTP ${r.status}): ${body.error || r.statusText}`; return; }
-  const n = o => (body.actions || []).filter(a => a.outcome === o).length;
+  const r = await authPost(`/api/v1/plan/${encodeURIComponent(id)}/${verb}`);
+  if (!r.ok) { planMessage = `refused (HTTP ${r.status}): ${r.error}`; return; }
+  const n = o => (r.body.actions || []).filter(a => a.outcome === o).length;
   planMessage = verb === "apply" ? `plan #${id} applied: ${n("done")} done, ${n("refused")} refused, ${n("failed")} failed` : `plan #${id} discarded`;
 }
-$view.addEventListener("input", ev => { if (ev.target.id === "plan-token") sessionStorage.setItem(TOKEN_KEY, ev.target.value.trim()); });
 $view.addEventListener("click", async ev => {
   const b = ev.target.closest("#plan-apply, #plan-discard");
   if (!b) return;
@@ -400,12 +411,113 @@ function capState(c) {
   if (c.active) return `<span class="tag refused">not met yet</span>`;
   return c.start_s > window.geyser.energyNow ? `<span class="tag planned">upcoming</span>` : `<span class="tag refused">missed</span>`;
 }
+/* Where re-planning moved a job: an arrow from its previous planned start to
+ * the new one near the top of the supply chart, and a dashed line at the new
+ * start. */
+function replanMarks(getJobs) {
+  return { hooks: { draw: [u => {
+    const { left, top, width } = u.bbox, dpr = devicePixelRatio;
+    const inside = x => x >= left && x <= left + width;
+    const clamp = x => Math.max(left, Math.min(left + width, x));
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+    let row = 0;
+    for (const j of getJobs()) {
+      const r = j.last_replan, x0 = u.valToPos(r.previous_start_s, "x", true), x1 = u.valToPos(r.new_start_s, "x", true);
+      if (!inside(x0) && !inside(x1)) continue;
+      const y = top + (40 + 14 * (row++ % 6)) * dpr, a = clamp(x0), b = clamp(x1), dir = Math.sign(b - a) || 1;
+      ctx.strokeStyle = ctx.fillStyle = "#8a5cd1";
+      ctx.lineWidth = 1.5 * dpr;
+      ctx.setLineDash([]);
+      ctx.beginPath(); ctx.moveTo(a, y); ctx.lineTo(b, y); ctx.stroke();
+      if (inside(x1)) {
+        ctx.beginPath(); ctx.moveTo(b, y); ctx.lineTo(b - dir * 6 * dpr, y - 4 * dpr); ctx.lineTo(b - dir * 6 * dpr, y + 4 * dpr); ctx.fill();
+        ctx.setLineDash([3, 3]); ctx.lineWidth = dpr;
+        ctx.beginPath(); ctx.moveTo(b, top); ctx.lineTo(b, top + u.bbox.height); ctx.stroke();
+      }
+      ctx.fillText(`${j.name} re-planned`, Math.min(a, b) + 4 * dpr, y - 4 * dpr);
+    }
+    ctx.restore();
+  }] } };
+}
+function replanText(j) {
+  if (!j.replans && !j.last_replan) return `<span class="muted">none</span>`;
+  const r = j.last_replan, moved = r && r.moved;
+  const last = !r ? "" : moved ? `last ${clock(r.previous_start_s)} → ${clock(r.new_start_s)}` : `last kept at ${clock(r.previous_start_s)}`;
+  return `<span class="tag replan" title="${r ? esc(r.reason) : ""}">${j.replans}×</span> ${last}${r ? `<div class="muted why">${esc(r.reason)}</div>` : ""}`;
+}
+/* The event's reason repeats the job and the move: keep the why. */
+const replanWhy = e => String(e.reason).replace(/^job .*?: planned start .*? s -> .*? s: /, "");
+
+/* The forms under the queue: admit a job, set a cap. Their answers stay on
+ * the page (the polling re-renders only the tables and charts). */
+function energyForms() {
+  const f = (id, label, attrs) => `<label>${label} <input id="${id}" ${attrs}></label>`;
+  return `<div class="panel"><h2>Write to the queue and the caps</h2><div class="forms-token">${tokenField("energy-token")}
+      <span class="muted">the daemon's --token-file; kept for this tab only</span></div>
+    <div class="two"><form id="job-form" class="form" autocomplete="off"><h2>Add a deferrable job</h2>
+      ${f("job-name", "name", 'required maxlength="47" size="16"')}
+      ${f("job-duration", "runs (h)", 'type="number" step="any" min="0" size="6" required')}
+      ${f("job-deadline", "done within (h from now)", 'type="number" step="any" min="0" size="6" required')}
+      ${f("job-power", "power (kW)", 'type="number" step="any" min="0" size="6" required')}
+      ${f("job-cpu", "cores (optional)", 'type="number" step="any" min="0" size="6"')}
+      ${f("job-release", "not before (h from now, optional)", 'type="number" step="any" min="0" size="6"')}
+      <button type="submit">Add</button><div id="job-msg" class="msg"></div></form>
+    <form id="cap-form" class="form" autocomplete="off"><h2>Set a cap</h2>
+      ${f("cap-kw", "at most (kW)", 'type="number" step="any" size="6" required')}
+      ${f("cap-start", "from (h from now, optional)", 'type="number" step="any" min="0" size="6"')}
+      ${f("cap-duration", "for (h)", 'type="number" step="any" min="0" size="6" value="1"')}
+      <button type="submit">Set</button><div id="cap-msg" class="msg"></div></form></div></div>`;
+}
+/* Hours from now as the API's relative time (the daemon resolves "now"). */
+const fromNow = h => `now+${Math.round(Number(h) * 3600)}`;
+function showAnswer(el, r, text) {
+  el.dataset.status = r.status;
+  el.className = "msg " + (r.ok ? "good" : "error");
+  el.textContent = r.ok ? text : `refused (HTTP ${r.status}): ${r.error}`;
+}
+async function submitJob() {
+  const v = id => document.getElementById(id).value.trim(), q = new URLSearchParams();
+  const name = v("job-name");
+  q.set("name", name);
+  if (v("job-duration")) q.set("duration_s", String(Math.round(Number(v("job-duration")) * 3600)));
+  if (v("job-deadline")) q.set("deadline", fromNow(v("job-deadline")));
+  if (v("job-power")) q.set("power_kw", v("job-power"));
+  if (v("job-cpu")) q.set("cpu", v("job-cpu"));
+  if (v("job-release")) q.set("release", fromNow(v("job-release")));
+  const r = await authPost(`/api/v1/jobs?${q}`);
+  const j = r.ok && (r.body.jobs || []).find(x => x.name === name);
+  showAnswer(document.getElementById("job-msg"), r,
+    j ? `${name} admitted: planned start ${clock(j.planned_start_s)} (window ${clock(j.release_s)} → ${clock(j.deadline_s)})` : `${name} admitted`);
+}
+async function submitCap() {
+  const v = id => document.getElementById(id).value.trim(), q = new URLSearchParams();
+  if (v("cap-kw")) q.set("cap_kw", v("cap-kw"));
+  if (v("cap-start")) q.set("start", fromNow(v("cap-start")));
+  if (v("cap-duration")) q.set("duration_s", String(Math.round(Number(v("cap-duration")) * 3600)));
+  q.set("source", "dashboard");
+  const r = await authPost(`/api/v1/caps?${q}`);
+  /* The cap set is the one the answer has and the last refresh had not. */
+  const seen = new Set((window.geyser.caps || []).map(x => `${x.start_s}/${x.end_s}`));
+  const c = r.ok && (r.body.caps || []).find(x => !seen.has(`${x.start_s}/${x.end_s}`));
+  showAnswer(document.getElementById("cap-msg"), r, c ? `cap of ${fmt(c.cap_kw, 1)} kW set: ${clock(c.start_s)} → ${clock(c.end_s)}` : "cap set");
+}
+$view.addEventListener("submit", async ev => {
+  if (ev.target.id !== "job-form" && ev.target.id !== "cap-form") return;
+  ev.preventDefault();
+  const b = ev.target.querySelector("button");
+  b.disabled = true;
+  try { await (ev.target.id === "job-form" ? submitJob() : submitCap()); } finally { b.disabled = false; }
+});
 async function energyPage(gen) {
-  const [sig, jobs, caps, series] = await Promise.all([api("/api/v1/signals"), api("/api/v1/jobs"), api("/api/v1/caps"),
-    api(`/api/v1/series?from=now-${ENERGY_BACK}&step=${ENERGY_STEP}`)]);
+  const [sig, jobs, caps, series, replans] = await Promise.all([api("/api/v1/signals"), api("/api/v1/jobs"), api("/api/v1/caps"),
+    api(`/api/v1/series?from=now-${ENERGY_BACK}&step=${ENERGY_STEP}`), api("/api/v1/events?type=replan&from=0&limit=20")]);
   if (gen !== generation) return;
   const now = sig.time_s;
   window.geyser.energyNow = now;
+  window.geyser.replanned = jobs.jobs.filter(j => j.last_replan && j.last_replan.moved);
+  window.geyser.caps = caps.caps;
   /* One grid for both charts: the history's points, then every 5 minutes
    * up to the forecast's end. */
   const x = series.t.slice();
@@ -432,10 +544,12 @@ async function energyPage(gen) {
   if (!document.getElementById("c-supply")) {
     $view.innerHTML = `<h1>Energy supply <span class="muted" style="font-weight:400">last 12 h and the next 12 h (shaded: forecast)</span></h1>
       <div class="cards" id="energy-cards"></div>
-      <div class="panel"><h2>Power of the cloud, renewable supply, deferrable jobs and caps</h2><div id="c-supply" class="chart"></div></div>
+      <div class="panel"><h2>Power of the cloud, renewable supply, deferrable jobs and caps <span class="muted" style="font-weight:400">(<span style="color:#8a5cd1">→ a re-plan's move</span>)</span></h2><div id="c-supply" class="chart"></div></div>
       <div class="panel"><h2>Electricity price and grid carbon intensity <span class="muted" style="font-weight:400" id="market-note"></span></h2><div id="c-market" class="chart"></div></div>
-      <div class="two"><div class="panel"><h2>Deferrable jobs <span class="muted" style="font-weight:400" id="jobs-objective"></span></h2><table><thead><tr><th>job</th><th>window</th><th>runs</th><th>planned start</th><th>state</th></tr></thead><tbody id="jobs"></tbody></table></div>
-      <div class="panel"><h2>Demand-response caps</h2><table><thead><tr><th>window</th><th>cap</th><th>from</th><th>state</th><th>max draw</th></tr></thead><tbody id="caps"></tbody></table></div></div>`;
+      <div class="panel"><h2>Deferrable jobs <span class="muted" style="font-weight:400" id="jobs-objective"></span></h2><table><thead><tr><th>job</th><th>window</th><th>runs</th><th>planned start</th><th>state</th><th>re-plans</th></tr></thead><tbody id="jobs"></tbody></table>
+      <h2 class="sub-h">Re-plans <span class="muted" style="font-weight:400" id="replan-note"></span></h2><table><thead><tr><th>when</th><th>job</th><th>planned start</th><th>why</th></tr></thead><tbody id="replans"></tbody></table></div>
+      <div class="panel"><h2>Demand-response caps</h2><table><thead><tr><th>window</th><th>cap</th><th>from</th><th>state</th><th>max draw</th></tr></thead><tbody id="caps"></tbody></table></div>
+      ${energyForms()}`;
     const shade = forecastShade(() => window.geyser.energyNow);
     const sync = { key: "energy" };
     const tseries = { label: "time", value: (u, v) => v == null ? "" : clock(v) };
@@ -445,7 +559,7 @@ async function energyPage(gen) {
      * their plots are the same width and the times line up. */
     const hours = Object.assign({}, axisTime, { incrs: [3600, 7200, 10800, 21600, 43200, 86400] });
     plot(document.getElementById("c-supply"), {
-      plugins: [shade], cursor: { sync },
+      plugins: [shade, replanMarks(() => window.geyser.replanned || [])], cursor: { sync },
       series: [tseries, kw("cloud power", "#2f6fdb", { fill: "rgba(47,111,219,.08)" }),
         kw("renewable supply", "#1f9d6b", { paths: stepped, fill: "rgba(31,157,107,.10)" }),
         kw("deferrable jobs", "#8a5cd1", { paths: stepped, width: 1.5 }),
@@ -480,8 +594,14 @@ async function energyPage(gen) {
   document.getElementById("jobs").innerHTML = jobs.jobs.length ? jobs.jobs.map(j => `<tr><td>${esc(j.name)}</td>
     <td>${clock(j.release_s)} → ${clock(j.deadline_s)}</td><td>${fmt(j.duration_s / 3600, 1)} h · ${fmt(j.power_kw, 1)} kW</td>
     <td>${clock(j.planned_start_s)}${j.started_s != null && j.started_s !== j.planned_start_s ? ` <span class="muted">(started ${clock(j.started_s)})</span>` : ""}</td>
-    <td><span class="tag ${j.state === "done" ? "done" : j.state === "running" ? "power_on" : "planned"}">${esc(j.state)}</span>${j.deferred_by_cap ? ' <span class="tag refused">held by a cap</span>' : ""}</td></tr>`).join("")
-    : `<tr><td colspan="5" class="muted">No deferrable job (geyser serve --signals DIR with DIR/jobs.csv).</td></tr>`;
+    <td><span class="tag ${j.state === "done" ? "done" : j.state === "running" ? "power_on" : "planned"}">${esc(j.state)}</span>${j.deferred_by_cap ? ' <span class="tag refused">held by a cap</span>' : ""}${j.from === "api" ? ' <span class="tag">api</span>' : ""}</td>
+    <td class="replans">${replanText(j)}</td></tr>`).join("")
+    : `<tr><td colspan="6" class="muted">No deferrable job (geyser serve --signals DIR with DIR/jobs.csv).</td></tr>`;
+  const rp = jobs.replan || {};
+  document.getElementById("replan-note").textContent = rp.signal ? `following the ${rp.signal} forecast · ${rp.runs || 0} run(s), ${rp.moves || 0} move(s)${rp.pending ? " · one pending" : ""}` : "";
+  document.getElementById("replans").innerHTML = replans.events.length ? replans.events.map(e => `<tr><td>${clock(e.t)}</td><td>${esc(e.job)}</td>
+    <td>${e.new_start_s === e.previous_start_s ? `kept at ${clock(e.previous_start_s)}` : `${clock(e.previous_start_s)} → ${clock(e.new_start_s)}`}</td><td class="muted">${esc(replanWhy(e))}</td></tr>`).join("")
+    : `<tr><td colspan="4" class="muted">No re-plan yet: a forecast that changes the objective's signal (POST /api/v1/signals/forecast) re-plans the waiting jobs.</td></tr>`;
   document.getElementById("caps").innerHTML = caps.caps.length ? caps.caps.map(c => `<tr><td>${clock(c.start_s)} → ${clock(c.end_s)}</td>
     <td>${fmt(c.cap_kw, 1)} kW</td><td>${esc(c.source || c.from)} <span class="muted">(${esc(c.from)})</span></td><td>${capState(c)}</td>
     <td>${c.max_draw_kw == null ? "–" : fmt(c.max_draw_kw, 1) + " kW"}</td></tr>`).join("")

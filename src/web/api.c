@@ -232,13 +232,18 @@ static int queryTime(const HttpRequest *req, const char *name, double now, doubl
         *out = now - x;
         return 0;
     }
+    /* Ahead of now: a cap set for later, as forecasts and jobs take it. */
+    if (strncmp(v, "now+", 4) == 0 && parseDouble(v + 4, &x) == 0 && x >= 0 && now + x < 1e12) {
+        *out = now + x;
+        return 0;
+    }
     if (parseDouble(v, &x) == 0 && x >= 0 && x < 1e12) {
         *out = x;
         return 0;
     }
     return badRequest(resp, 400,
-                      "%s: '%.60s' is not a time (seconds of the cloud's clock, 'now' or "
-                      "'now-SECONDS')",
+                      "%s: '%.60s' is not a time (seconds of the cloud's clock, 'now', "
+                      "'now-SECONDS' or 'now+SECONDS')",
                       name, v);
 }
 

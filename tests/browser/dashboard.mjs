@@ -2,7 +2,9 @@
 // playwright-core: every page renders, its charts hold data, the host grid
 // has one cell per host, and host -> events -> plan navigation works; with
 // a second daemon in manual mode, the plan page's Apply button (with the
-// bearer token typed in) executes the waiting plan.
+// bearer token typed in) executes the waiting plan. On the energy page, a
+// job admitted and a cap set through the forms (and refused ones, with the
+// daemon's reason), and a pushed price forecast's re-plan shown.
 // Usage: node dashboard.mjs URL SCREENSHOT_DIR HOSTS [MANUAL_URL TOKEN]
 // Prints "ok ..." / "FAIL ..." lines; exits 1 on any failure.
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
@@ -153,6 +155,99 @@ try {
   await page.waitForFunction(() => /stale live value 111/.test(document.getElementById("energy-cards").textContent), null, { timeout: 10000 })
     .then(() => check(true, "energy: the stale live value is shown as stale"), () => check(false, "energy: the stale live value is shown as stale"));
   await page.screenshot({ path: join(shots, "energy.png"), fullPage: true });
+
+  // Writes from the energy page, with the bearer token typed into its
+  // field (the code the plan page's Apply uses): a job admitted through the
+  // form gets a planned start and a queue row.
+  const answer = async (id, what) => {
+    await page.waitForFunction(id => document.getElementById(id).dataset.status, id, { timeout: 30000 });
+    const el = page.locator(`#${id}`);
+    const r = { status: Number(await el.getAttribute("data-status")), text: await el.textContent() };
+    console.log(`   ${what}: HTTP ${r.status}: ${r.text}`);
+    await page.evaluate(id => { delete document.getElementById(id).dataset.status; }, id);
+    return r;
+  };
+  // The browser logs each refused request as a console error: expected.
+  const expectRefused = code => { const k = errors.findIndex(e => e.includes(`status of ${code}`)); if (k >= 0) errors.splice(k, 1); };
+  await page.fill("#energy-token", process.env.GEYSER_TOKEN || "");
+  await page.fill("#job-name", "ui-batch");
+  await page.fill("#job-duration", "1");
+  await page.fill("#job-deadline", "200");
+  await page.fill("#job-power", "5");
+  // Not before 100 h: at the test's speed (an hour of the cloud's clock in
+  // about a second) the job still waits when the forecast comes.
+  await page.fill("#job-release", "100");
+  await page.click("#job-form button");
+  const added = await answer("job-msg", "add ui-batch");
+  check(added.status === 201 && /ui-batch admitted: planned start day \d+, \d\d:\d\d/.test(added.text), "energy form: job admitted (201) with its planned start shown");
+  await page.waitForFunction(() => [...document.querySelectorAll("#jobs tr")].some(r => r.textContent.includes("ui-batch")), null, { timeout: 30000 })
+    .then(() => check(true, "energy form: the admitted job has a queue row"), () => check(false, "energy form: the admitted job has a queue row"));
+  check(await page.locator("#jobs tr").count() === apiJobs.length + 1, "energy form: one more queue row");
+
+  // Re-planning: a price forecast makes one hour, 10 h into ui-batch's
+  // window (over 100 h of the cloud's clock ahead: minutes of wall time at
+  // the test's speed), far the cheapest there; the daemon moves the job to
+  // it at its next control tick and the page shows the move. The wait is
+  // long: the verdict is whether it is shown.
+  const before = await page.evaluate(async () => {
+    const j = await (await fetch("/api/v1/jobs")).json(), s = await (await fetch("/api/v1/signals")).json();
+    return { job: j.jobs.find(x => x.name === "ui-batch"), now: s.time_s };
+  });
+  let hour = Math.ceil((before.job ? before.job.release_s : before.now) / 3600) * 3600 + 36000;
+  if (before.job && hour === before.job.planned_start_s) hour += 3600;
+  const fc = await page.evaluate(async ([token, h]) => (await fetch(`/api/v1/signals/forecast?kind=price&unit=eur_per_mwh&points=${h}:-400,${h + 3600}:300`,
+    { method: "POST", headers: { Authorization: `Bearer ${token}` } })).status, [process.env.GEYSER_TOKEN || "", hour]);
+  check(fc === 200, `energy: price forecast pushed (${fc}), -400 EUR/MWh at ${hour} s (ui-batch planned at ${before.job && before.job.planned_start_s} s, now ${before.now} s)`);
+  const shown = await page.waitForFunction(() => {
+    const row = [...document.querySelectorAll("#jobs tr")].find(r => r.textContent.includes("ui-batch"));
+    const log = [...document.querySelectorAll("#replans tr")].some(r => r.textContent.includes("ui-batch") && r.textContent.includes("→"));
+    return row && /1×/.test(row.querySelector("td.replans").textContent) && /→/.test(row.textContent) && log;
+  }, null, { timeout: 60000 }).then(() => true, () => false);
+  check(shown, "energy: the re-plan of ui-batch is shown in the queue (1×, from → to) and in the re-plan log");
+  const moved = await page.evaluate(() => (window.geyser.replanned || []).find(j => j.name === "ui-batch"));
+  check(moved && moved.last_replan.new_start_s === hour && moved.planned_start_s === hour,
+    `energy: the chart marks ui-batch's move to the cheap hour (${moved && moved.last_replan.previous_start_s} -> ${moved && moved.last_replan.new_start_s} s)`);
+
+  // A job that cannot meet its deadline: the daemon's reason is shown.
+  await page.fill("#job-name", "ui-late");
+  await page.fill("#job-duration", "5");
+  await page.fill("#job-deadline", "1");
+  await page.fill("#job-release", "");
+  await page.click("#job-form button");
+  const late = await answer("job-msg", "add ui-late");
+  check(late.status === 422 && /refused \(HTTP 422\): .*cannot meet its deadline/.test(late.text), "energy form: an impossible job is refused with the reason (422)");
+  expectRefused(422);
+  // The same name again: taken (409).
+  await page.fill("#job-name", "ui-batch");
+  await page.fill("#job-duration", "1");
+  await page.fill("#job-deadline", "48");
+  await page.click("#job-form button");
+  const dup = await answer("job-msg", "add ui-batch again");
+  check(dup.status === 409 && /refused \(HTTP 409\)/.test(dup.text), "energy form: a taken name is refused (409)");
+  expectRefused(409);
+
+  // Caps: a negative one is refused with the reason, a valid one listed.
+  await page.fill("#cap-kw", "-5");
+  await page.click("#cap-form button");
+  const neg = await answer("cap-msg", "cap -5 kW");
+  check(neg.status === 400 && /refused \(HTTP 400\): cap refused/.test(neg.text), "energy form: a negative cap is refused with the reason (400)");
+  expectRefused(400);
+  await page.fill("#cap-kw", "500");
+  await page.fill("#cap-start", "30");
+  await page.fill("#cap-duration", "1");
+  await page.click("#cap-form button");
+  const cap = await answer("cap-msg", "cap 500 kW in 30 h");
+  check(cap.status === 200 && /cap of 500.0 kW set/.test(cap.text), "energy form: a cap set from the page");
+  const capApi = await page.evaluate(async () => {
+    const c = await (await fetch("/api/v1/caps")).json();
+    return { cap: c.caps.find(x => x.from === "api"), now: (await (await fetch("/api/v1/signals")).json()).time_s };
+  });
+  check(capApi.cap && capApi.cap.start_s > capApi.now + 100000 - 3 * 86400 && capApi.cap.start_s > before.now + 100000 &&
+    capApi.cap.end_s - capApi.cap.start_s === 3600 && capApi.cap.source === "dashboard",
+    `energy form: the cap starts 30 h after it was set (${capApi.cap && capApi.cap.start_s} s) for 1 h`);
+  await page.waitForFunction(() => document.querySelectorAll("#caps tr").length === 2, null, { timeout: 30000 })
+    .then(() => check(true, "energy form: the new cap is listed"), () => check(false, "energy form: the new cap is listed"));
+  await page.screenshot({ path: join(shots, "energy-jobs.png"), fullPage: true });
 
   if (manualUrl) {
     await page.goto(manualUrl + "/#/plan");

@@ -3,8 +3,9 @@
 # playwright-core (web/package.json) opens every page of a daemon on the
 # embedded simulated cloud and checks that the charts hold data, the grid
 # has one cell per host, host -> events -> plan navigation works, and the
-# energy page (the example signals and jobs) draws its signals and queue
-# (tests/browser/dashboard.mjs). Screenshots go to screenshots/ beside the
+# energy page (the example signals and jobs) draws its signals and queue,
+# admits a job and sets a cap through its forms, and shows the re-plan a
+# pushed price forecast causes (tests/browser/dashboard.mjs). Screenshots go to screenshots/ beside the
 # binary (build/screenshots/ for the plain build): CI keeps them.
 . "$(dirname "$0")/lib.bash"
 src=${GEYSER_SOURCE_DIR:-$(dirname "$0")/../..}
@@ -28,7 +29,7 @@ shots=$(cd "$(dirname "$GEYSER")" && pwd)/screenshots
 if GEYSER_TOKEN=$token node "$src/tests/browser/dashboard.mjs" "$SERVE_URL" "$shots" 800 "$MANUAL_URL" "$token" >"$TMP/browser.out" 2>&1; then pass
 else fail "browser checks: $(grep -v '^ok' "$TMP/browser.out" | head -20)"; fi
 cat "$TMP/browser.out" >&2
-for page in overview hosts host events plan plan-manual models energy; do
+for page in overview hosts host events plan plan-manual models energy energy-jobs; do
   [ -s "$shots/$page.png" ] && pass || fail "no screenshot $shots/$page.png"
 done
 finish

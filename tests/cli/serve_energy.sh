@@ -54,6 +54,13 @@ code=$(post "/api/v1/caps?cap_kw=30&start=65000&end=66000")
 [ "$code" = 400 ] && grep -q "overlaps" "$TMP/post.json" && pass || fail "overlapping cap refused: $code $(cat "$TMP/post.json")"
 code=$(post "/api/v1/caps?cap_kw=-3")
 [ "$code" = 400 ] && pass || fail "negative cap refused, got $code"
+# A cap set ahead with now+SECONDS (the dashboard's cap form sends it).
+t0=$(curl -sf "$SERVE_URL/api/v1/status" | jq .time_s)
+code=$(post "/api/v1/caps?cap_kw=50&start=now%2B2000000&duration_s=600&source=ahead")
+[ "$code" = 200 ] && pass || fail "cap ahead accepted: $code $(cat "$TMP/post.json")"
+expect_json "$TMP/post.json" ".caps[] | select(.source == \"ahead\") | .start_s >= $t0 + 2000000 and .end_s == .start_s + 600" "cap ahead starts at now+2000000"
+code=$(post "/api/v1/caps?cap_kw=50&start=now%2Bsoon")
+[ "$code" = 400 ] && grep -q "is not a time" "$TMP/post.json" && pass || fail "bad now+ refused: $code $(cat "$TMP/post.json")"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SERVE_URL/api/v1/caps?cap_kw=10")
 [ "$code" = 401 ] && pass || fail "cap without token: $code"
 
