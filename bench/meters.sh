@@ -30,8 +30,10 @@ done
 out=$( { /usr/bin/time -f "%e %U %S %M" "$geyser" collect --config "$conf" \
          --duration "$duration" --json >"$tmp/samples.json"; } 2>&1 | tail -1)
 read -r wall user sys kib <<<"$out"
-# What the executable costs before any meter: its shared libraries (libcurl,
-# OpenSSL, FreeIPMI, jansson, inih) mapped and relocated.
+# What the executable costs before any meter: the shared libraries it links
+# (jansson, libmicrohttpd with gnutls, sqlite3, inih, zlib, yaml) mapped and
+# relocated. libvirt, libcurl, libpq and libfreeipmi are not among them:
+# src/core/lazy_*.c open them on first use, which a hwmon poller never makes.
 base=$( { /usr/bin/time -f "%M" "$geyser" --version >/dev/null; } 2>&1 | tail -1)
 samples=$(grep -c '"type":"sample"' "$tmp/samples.json" || true)
 down=$(grep '"type":"status"' "$tmp/samples.json" | grep -vc '"state":"up"' || true)

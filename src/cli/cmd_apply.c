@@ -2,7 +2,6 @@
  * daemon in manual mode is holding, over its API (docs/api.md), with the
  * bearer token. One POST through libcurl; the daemon re-checks every
  * action against the cloud as it is then and answers with the outcomes. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "err.h"
+#include "lazy_curl.h"
 #include "util.h"
 
 #define APPLY_TOKEN_MAX 4096
@@ -76,7 +76,8 @@ static size_t onBody(char *data, size_t size, size_t n, void *arg) {
 
 /* POST url; *status gets the HTTP status, body the answer. */
 static int post(const char *url, const char *token, long *status, Buf *body) {
-    CURL *c = curl_easy_init();
+    if (lazyCurlLoad() < 0) return -1;
+    CURL *c = lazyCurl.curl_easy_init();
     if (!c) return ERR("cannot initialise libcurl");
     char *auth = NULL;
     struct curl_slist *hdr = NULL;
@@ -84,29 +85,29 @@ static int post(const char *url, const char *token, long *status, Buf *body) {
         size_t len = strlen(token) + 32;
         auth = xmalloc(len);
         snprintf(auth, len, "Authorization: Bearer %s", token);
-        hdr = curl_slist_append(hdr, auth);
+        hdr = lazyCurl.curl_slist_append(hdr, auth);
     }
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(hdr);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_URL, url);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_POST, 1L);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = lazyCurl.curl_easy_perform(c);
+    lazyCurl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    lazyCurl.curl_easy_cleanup(c);
+    lazyCurl.curl_slist_free_all(hdr);
     if (auth) {
         memset(auth, 0, strlen(auth)); /* the token does not linger in the heap */
         free(auth);
     }
     if (rc != CURLE_OK)
         return ERR("cannot reach the daemon at %s: %s", url,
-                   errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                   errbuf[0] ? errbuf : lazyCurl.curl_easy_strerror(rc));
     return 0;
 }
 

@@ -5,7 +5,6 @@
  * request (method and path) and the cause. */
 #include "keystone.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "lazy_curl.h"
 #include "util.h"
 
 struct OsSession {
@@ -34,14 +34,7 @@ static char *dupOrNull(const char *s) {
 }
 
 OsSession *osSessionCreate(const OsConfig *cfg) {
-    static bool curlReady;
-    if (!curlReady) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-            ERR("cannot initialise libcurl");
-            return NULL;
-        }
-        curlReady = true;
-    }
+    if (lazyCurlLoad() < 0) return NULL;
     OsSession *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
     char **fields[] = {&s->cfg.cloud,
@@ -66,7 +59,7 @@ OsSession *osSessionCreate(const OsConfig *cfg) {
         *fields[i] = dupOrNull(*fields[i]);
     if (!s->cfg.interface) s->cfg.interface = xstrdup("public");
     if (s->cfg.timeoutMs <= 0) s->cfg.timeoutMs = 30000;
-    s->curl = curl_easy_init();
+    s->curl = lazyCurl.curl_easy_init();
     s->attempts = 4;
     s->backoffS = 0.5;
     s->renewMargin = 300;
@@ -81,7 +74,7 @@ OsSession *osSessionCreate(const OsConfig *cfg) {
 void osSessionFree(OsSession *s) {
     if (!s) return;
     osConfigFree(&s->cfg);
-    if (s->curl) curl_easy_cleanup(s->curl);
+    if (s->curl) lazyCurl.curl_easy_cleanup(s->curl);
     free(s->token);
     json_decref(s->catalog);
     for (size_t i = 0; i < 2 * s->nendpoints; i++)
@@ -133,47 +126,47 @@ static int httpDo(OsSession *s, const char *method, const char *url, const char 
     CURL *c = s->curl;
     struct curl_slist *h = NULL;
     char line[1024];
-    h = curl_slist_append(h, "Accept: application/json");
-    if (body) h = curl_slist_append(h, "Content-Type: application/json");
+    h = lazyCurl.curl_slist_append(h, "Accept: application/json");
+    if (body) h = lazyCurl.curl_slist_append(h, "Content-Type: application/json");
     if (mv) {
         snprintf(line, sizeof(line), "OpenStack-API-Version: compute %s", mv);
-        h = curl_slist_append(h, line);
+        h = lazyCurl.curl_slist_append(h, line);
         snprintf(line, sizeof(line), "X-OpenStack-Nova-API-Version: %s", mv);
-        h = curl_slist_append(h, line);
+        h = lazyCurl.curl_slist_append(h, line);
     }
     char *tok = NULL;
     if (withToken && s->token) {
         size_t n = strlen(s->token) + 32;
         tok = xmalloc(n);
         snprintf(tok, n, "X-Auth-Token: %s", s->token);
-        h = curl_slist_append(h, tok);
+        h = lazyCurl.curl_slist_append(h, tok);
     }
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->cfg.timeoutMs);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg.timeoutMs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    if (s->cfg.cacert) curl_easy_setopt(c, CURLOPT_CAINFO, s->cfg.cacert);
+    lazyCurl.curl_easy_reset(c);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_URL, url);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->cfg.timeoutMs);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg.timeoutMs);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (body) lazyCurl.curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    if (s->cfg.cacert) lazyCurl.curl_easy_setopt(c, CURLOPT_CAINFO, s->cfg.cacert);
     if (s->cfg.insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+        lazyCurl.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        lazyCurl.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(h);
+    CURLcode rc = lazyCurl.curl_easy_perform(c);
+    lazyCurl.curl_slist_free_all(h);
     if (tok) {
         memset(tok, 0, strlen(tok));
         free(tok);
     }
-    if (rc != CURLE_OK) return ERR("%s: %s", what, curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (rc != CURLE_OK) return ERR("%s: %s", what, lazyCurl.curl_easy_strerror(rc));
+    lazyCurl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     return 0;
 }
 

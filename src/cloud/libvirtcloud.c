@@ -5,8 +5,6 @@
  * sees a VM as migrating, then on its new host, exactly as with Nova. */
 #include "libvirtcloud.h"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 
 #include "cloudpower.h"
 #include "err.h"
+#include "lazy_virt.h"
 #include "util.h"
 
 typedef struct LvHost {
@@ -59,7 +58,7 @@ static LvCloud *lv(Cloud *c) {
 }
 
 static const char *lvError(void) {
-    const virError *e = virGetLastError();
+    const virError *e = lazyVirt.virGetLastError();
     return e && e->message ? e->message : "unknown libvirt error";
 }
 
@@ -71,14 +70,14 @@ static void quietErrors(void *data, virErrorPtr err) {
 static void connectHost(LvCloud *s, int h) {
     LvHost *host = &s->hosts[h];
     Host *view = &s->base.view.hosts[h];
-    if (host->conn && virConnectIsAlive(host->conn) == 1) {
+    if (host->conn && lazyVirt.virConnectIsAlive(host->conn) == 1) {
         /* A power operation may have shown it otherwise (cloudpower.c). */
         if (view->state != HOST_ON) view->stateSince = s->base.view.now;
         view->state = HOST_ON;
         return;
     }
-    if (host->conn) virConnectClose(host->conn);
-    host->conn = virConnectOpen(host->spec.uri);
+    if (host->conn) lazyVirt.virConnectClose(host->conn);
+    host->conn = lazyVirt.virConnectOpen(host->spec.uri);
     HostPowerState st = host->conn ? HOST_ON : HOST_OFF;
     /* Found at start-up, a host has been in its state for a long while. */
     if (view->state != st) view->stateSince = host->contacted ? s->base.view.now : -1e12;
@@ -86,7 +85,7 @@ static void connectHost(LvCloud *s, int h) {
     host->contacted = true;
     if (!host->conn) return;
     virNodeInfo info;
-    if (virNodeGetInfo(host->conn, &info) == 0) {
+    if (lazyVirt.virNodeGetInfo(host->conn, &info) == 0) {
         view->capacity = info.cpus;
         view->ramMb = info.memory / 1024.0;
     }
@@ -116,17 +115,18 @@ static int addVm(LvCloud *s, const char *uuid, const char *name) {
 
 static void readRecord(LvCloud *s, int h, virDomainStatsRecordPtr rec, double now) {
     char uuid[VIR_UUID_STRING_BUFLEN];
-    if (virDomainGetUUIDString(rec->dom, uuid) != 0) return;
+    if (lazyVirt.virDomainGetUUIDString(rec->dom, uuid) != 0) return;
     int i = findVm(s, uuid);
-    if (i < 0) i = addVm(s, uuid, virDomainGetName(rec->dom));
+    if (i < 0) i = addVm(s, uuid, lazyVirt.virDomainGetName(rec->dom));
     Vm *vm = &s->base.view.vms[i];
     LvVm *lvm = &s->vms[i];
     unsigned long long cpu = 0;
     unsigned int vcpus = 0;
     unsigned long long balloon = 0;
-    bool haveCpu = virTypedParamsGetULLong(rec->params, rec->nparams, "cpu.time", &cpu) == 1;
-    virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current", &vcpus);
-    virTypedParamsGetULLong(rec->params, rec->nparams, "balloon.maximum", &balloon);
+    bool haveCpu =
+        lazyVirt.virTypedParamsGetULLong(rec->params, rec->nparams, "cpu.time", &cpu) == 1;
+    lazyVirt.virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current", &vcpus);
+    lazyVirt.virTypedParamsGetULLong(rec->params, rec->nparams, "balloon.maximum", &balloon);
     virDomainInfo info;
     /* Drivers without the bulk stats (the test driver) still answer this,
      * but a domain in a migration job would make it wait for the job: keep
@@ -136,7 +136,8 @@ static void readRecord(LvCloud *s, int h, virDomainStatsRecordPtr rec, double no
         lvm->seen = true;
         return;
     }
-    if (!migrating && (!haveCpu || !vcpus || !balloon) && virDomainGetInfo(rec->dom, &info) == 0) {
+    if (!migrating && (!haveCpu || !vcpus || !balloon) &&
+        lazyVirt.virDomainGetInfo(rec->dom, &info) == 0) {
         if (!haveCpu) cpu = info.cpuTime;
         if (!vcpus) vcpus = info.nrVirtCpu;
         if (!balloon) balloon = info.maxMem;
@@ -164,12 +165,12 @@ static void readHost(LvCloud *s, int h, double now) {
                      VIR_DOMAIN_STATS_BALLOON;
     /* NOWAIT: a domain busy in a migration job reports what it can now,
      * instead of blocking the daemon's loop until the job ends. */
-    int n = virConnectGetAllDomainStats(host->conn, stats, &recs,
-                                        VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE |
-                                            VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
+    int n = lazyVirt.virConnectGetAllDomainStats(host->conn, stats, &recs,
+                                                 VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE |
+                                                     VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
     for (int k = 0; k < n; k++)
         readRecord(s, h, recs[k], now);
-    if (recs) virDomainStatsRecordListFree(recs);
+    if (recs) lazyVirt.virDomainStatsRecordListFree(recs);
 }
 
 static void dropVm(LvCloud *s, int i) {
@@ -189,21 +190,21 @@ static void dropVm(LvCloud *s, int i) {
 /* Post-copy and hybrid modes: ask QEMU to switch to post-copy while the
  * migration thread waits in virDomainMigrateToURI3. */
 static void steerPostcopy(LvMigration *m) {
-    virDomainPtr dom = virDomainLookupByUUIDString(m->src, m->uuid);
+    virDomainPtr dom = lazyVirt.virDomainLookupByUUIDString(m->src, m->uuid);
     if (!dom) return;
     virTypedParameterPtr params = NULL;
     int nparams = 0, type = VIR_DOMAIN_JOB_NONE;
     unsigned long long rounds = 0;
-    if (virDomainGetJobStats(dom, &type, &params, &nparams, 0) == 0 &&
+    if (lazyVirt.virDomainGetJobStats(dom, &type, &params, &nparams, 0) == 0 &&
         type == VIR_DOMAIN_JOB_UNBOUNDED) {
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &rounds);
+        lazyVirt.virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &rounds);
         /* QEMU accepts the switch only once the migration is under way:
          * after the first pass over memory has begun. */
         bool now = rounds >= (m->mode == MIGRATE_POSTCOPY ? 1 : HYBRID_PRECOPY_ROUNDS);
-        if (now && virDomainMigrateStartPostCopy(dom, 0) == 0) m->switched = true;
+        if (now && lazyVirt.virDomainMigrateStartPostCopy(dom, 0) == 0) m->switched = true;
     }
-    virTypedParamsFree(params, nparams);
-    virDomainFree(dom);
+    lazyVirt.virTypedParamsFree(params, nparams);
+    lazyVirt.virDomainFree(dom);
 }
 
 static void collectMigrations(LvCloud *s) {
@@ -299,7 +300,7 @@ static void *migrationThread(void *arg) {
     LvMigration *m = arg;
     pthread_t steer;
     bool steering = m->mode != MIGRATE_PRECOPY && pthread_create(&steer, NULL, steerThread, m) == 0;
-    virDomainPtr dom = virDomainLookupByUUIDString(m->src, m->uuid);
+    virDomainPtr dom = lazyVirt.virDomainLookupByUUIDString(m->src, m->uuid);
     if (!dom) {
         m->rc = -1;
         snprintf(m->error, sizeof(m->error), "%s", lvError());
@@ -310,23 +311,24 @@ static void *migrationThread(void *arg) {
     virTypedParameterPtr params = NULL;
     int nparams = 0, maxparams = 0;
     if (m->migUri[0])
-        virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, m->migUri);
+        lazyVirt.virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI,
+                                         m->migUri);
     if (m->bandwidthMiBs)
-        virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
-                                m->bandwidthMiBs);
+        lazyVirt.virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                         m->bandwidthMiBs);
     /* QEMU applies max-bandwidth to pre-copy only; post-copy's push has its
      * own limit (max-postcopy-bandwidth, unlimited by default), which libvirt
      * takes in MiB/s as well. */
     if (m->bandwidthMiBs && m->mode != MIGRATE_PRECOPY)
-        virTypedParamsAddULLong(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY,
-                                m->bandwidthMiBs);
+        lazyVirt.virTypedParamsAddULLong(&params, &nparams, &maxparams,
+                                         VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, m->bandwidthMiBs);
     unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
                      VIR_MIGRATE_UNDEFINE_SOURCE;
     if (m->mode != MIGRATE_PRECOPY) flags |= VIR_MIGRATE_POSTCOPY;
-    m->rc = virDomainMigrateToURI3(dom, m->destUri, params, (unsigned)nparams, flags);
+    m->rc = lazyVirt.virDomainMigrateToURI3(dom, m->destUri, params, (unsigned)nparams, flags);
     if (m->rc != 0) snprintf(m->error, sizeof(m->error), "%s", lvError());
-    virTypedParamsFree(params, nparams);
-    virDomainFree(dom);
+    lazyVirt.virTypedParamsFree(params, nparams);
+    lazyVirt.virDomainFree(dom);
     __atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
     if (steering) pthread_join(steer, NULL);
     return NULL;
@@ -378,10 +380,11 @@ static int lvCountDomains(Cloud *c, int h, int *n) {
         return ERR("libvirt host %s (%s) does not answer: %s", c->view.hosts[h].name,
                    s->hosts[h].spec.uri, lvError());
     virDomainPtr *doms = NULL;
-    int k = virConnectListAllDomains(s->hosts[h].conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    int k =
+        lazyVirt.virConnectListAllDomains(s->hosts[h].conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
     if (k < 0) return ERR("listing the domains of %s: %s", s->hosts[h].spec.uri, lvError());
     for (int i = 0; i < k; i++)
-        virDomainFree(doms[i]);
+        lazyVirt.virDomainFree(doms[i]);
     free(doms);
     *n = k;
     return 0;
@@ -403,7 +406,7 @@ static void lvClose(Cloud *c) {
         free(m);
     }
     for (int h = 0; h < c->view.nhosts; h++) {
-        if (s->hosts[h].conn) virConnectClose(s->hosts[h].conn);
+        if (s->hosts[h].conn) lazyVirt.virConnectClose(s->hosts[h].conn);
         free((char *)s->hosts[h].spec.uri);
         free((char *)s->hosts[h].spec.migrationUri);
     }
@@ -433,7 +436,8 @@ Cloud *libvirtCloudOpen(const LibvirtHostSpec *hosts, int n) {
         ERR("a libvirt cloud needs at least one host");
         return NULL;
     }
-    virSetErrorFunc(NULL, quietErrors);
+    if (lazyVirtLoad() < 0) return NULL;
+    lazyVirt.virSetErrorFunc(NULL, quietErrors);
     LvCloud *s = xcalloc(1, sizeof(*s));
     s->base.drv = &libvirtDriver;
     s->base.priv = s;

@@ -10,13 +10,13 @@
  * refresh() reads their outcome from the server and /os-migrations. */
 #include "openstack.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cloudpower.h"
 #include "err.h"
+#include "lazy_curl.h"
 #include "util.h"
 
 #define MV OS_COMPUTE_MICROVERSION
@@ -310,10 +310,10 @@ static bool osAlive(Cloud *c, int h) {
 static int osCountInstances(Cloud *c, int h, int *n) {
     OsCloud *o = osc(c);
     const char *name = c->view.hosts[h].name;
-    char *esc = curl_easy_escape(NULL, name, 0);
+    char *esc = lazyCurl.curl_easy_escape(NULL, name, 0);
     char path[512];
     snprintf(path, sizeof(path), "/servers?all_tenants=1&host=%s", esc ? esc : name);
-    curl_free(esc);
+    lazyCurl.curl_free(esc);
     json_t *root = NULL;
     if (osRequest(o->sess, "compute", "GET", path, MV, NULL, NULL, &root) != 0) return -1;
     char what[600];

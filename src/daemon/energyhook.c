@@ -2,7 +2,6 @@
  * energyhook.h). */
 #include "energyhook.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "lazy_curl.h"
 #include "util.h"
 
 #define HOOK_MAX_DOC   65536 /* bytes of a polled document */
@@ -595,21 +595,22 @@ static size_t collect(char *data, size_t size, size_t n, void *arg) {
 }
 
 int energyHookPoll(EnergyHook *h, double now) {
-    CURL *c = curl_easy_init();
+    if (lazyCurlLoad() < 0) return -1;
+    CURL *c = lazyCurl.curl_easy_init();
     if (!c) return ERR("cannot start libcurl");
     Buf b;
     bufInit(&b);
-    curl_easy_setopt(c, CURLOPT_URL, h->url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, HOOK_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode cc = curl_easy_perform(c);
-    curl_easy_cleanup(c);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_URL, h->url);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_TIMEOUT, HOOK_TIMEOUT_S);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode cc = lazyCurl.curl_easy_perform(c);
+    lazyCurl.curl_easy_cleanup(c);
     int rc;
     if (cc != CURLE_OK) {
-        rc = ERR("polling %s: %s", h->url, curl_easy_strerror(cc));
+        rc = ERR("polling %s: %s", h->url, lazyCurl.curl_easy_strerror(cc));
     } else {
         bufAppend(&b, "", 1);
         rc = energyHookApplyJson(h, b.data, now);

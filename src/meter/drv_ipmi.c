@@ -15,8 +15,6 @@
  * Keys: address (host or host:port; absent = in band), user, password,
  * privilege (user | operator | admin, default admin), cipher (default 3),
  * mode (auto | dcmi | sensor, default auto), sensor (SDR id string). */
-#include <dlfcn.h>
-#include <freeipmi/freeipmi.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,75 +23,11 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "lazy_ipmi.h"
 #include "meter.h"
 #include "util.h"
 
 static pthread_mutex_t ipmiSdrLock = PTHREAD_MUTEX_INITIALIZER;
-
-/* libfreeipmi (2 MB resident once loaded) is opened on first use, so that
- * geyser without an IPMI meter does not carry it. */
-#ifndef GEYSER_FREEIPMI_SONAME
-#define GEYSER_FREEIPMI_SONAME "libfreeipmi.so.17"
-#endif
-/* clang-format off */
-#define FI_SYMBOLS(X)                                                                              \
-    X(fiid_obj_create)                                                                             \
-    X(fiid_obj_destroy)                                                                            \
-    X(fiid_obj_get)                                                                                \
-    X(ipmi_cmd_dcmi_get_power_reading)                                                             \
-    X(ipmi_ctx_close)                                                                              \
-    X(ipmi_ctx_create)                                                                             \
-    X(ipmi_ctx_destroy)                                                                            \
-    X(ipmi_ctx_errnum)                                                                             \
-    X(ipmi_ctx_errormsg)                                                                           \
-    X(ipmi_ctx_find_inband)                                                                        \
-    X(ipmi_ctx_open_outofband_2_0)                                                                 \
-    X(ipmi_sdr_cache_close)                                                                        \
-    X(ipmi_sdr_cache_create)                                                                       \
-    X(ipmi_sdr_cache_first)                                                                        \
-    X(ipmi_sdr_cache_next)                                                                         \
-    X(ipmi_sdr_cache_open)                                                                         \
-    X(ipmi_sdr_cache_record_count)                                                                 \
-    X(ipmi_sdr_cache_record_read)                                                                  \
-    X(ipmi_sdr_ctx_create)                                                                         \
-    X(ipmi_sdr_ctx_destroy)                                                                        \
-    X(ipmi_sdr_ctx_errormsg)                                                                       \
-    X(ipmi_sdr_parse_id_string)                                                                    \
-    X(ipmi_sdr_parse_record_id_and_type)                                                           \
-    X(ipmi_sdr_parse_sensor_units)                                                                 \
-    X(ipmi_sensor_read)                                                                            \
-    X(ipmi_sensor_read_ctx_create)                                                                 \
-    X(ipmi_sensor_read_ctx_destroy)                                                                \
-    X(ipmi_sensor_read_ctx_errormsg)                                                               \
-    X(tmpl_cmd_dcmi_get_power_reading_rs)
-/* clang-format on */
-#define FI_FIELD(n) __typeof__(n) *n;
-static struct { FI_SYMBOLS(FI_FIELD) } fi;
-static bool fiLoaded;
-static pthread_mutex_t fiLock = PTHREAD_MUTEX_INITIALIZER;
-
-static int ipmiLoad(void) {
-    pthread_mutex_lock(&fiLock);
-    int rc = 0;
-    if (!fiLoaded) {
-        void *h = dlopen(GEYSER_FREEIPMI_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-            rc = ERR("cannot load %s (Debian package libfreeipmi17): %s", GEYSER_FREEIPMI_SONAME,
-                     dlerror());
-#define FI_LOAD(n)                                                                                 \
-    if (rc == 0) {                                                                                 \
-        void *sym = dlsym(h, #n);                                                                  \
-        if (!sym)                                                                                  \
-            rc = ERR("%s lacks the symbol %s", GEYSER_FREEIPMI_SONAME, #n);                        \
-        else                                                                                       \
-            memcpy(&fi.n, &sym, sizeof(sym));                                                      \
-    }
-        FI_SYMBOLS(FI_LOAD)
-        fiLoaded = rc == 0;
-    }
-    pthread_mutex_unlock(&fiLock);
-    return rc;
-}
 
 typedef enum { IPMI_MODE_AUTO, IPMI_MODE_DCMI, IPMI_MODE_SENSOR } IpmiMode;
 
@@ -119,40 +53,40 @@ static void ipmiFree(void *st) {
 
 static int ipmiOpen(Ipmi *p, ipmi_ctx_t ctx, double timeout) {
     if (!p->address) {
-        int rc = fi.ipmi_ctx_find_inband(ctx, NULL, 0, 0, 0, NULL, 0, IPMI_FLAGS_DEFAULT);
-        if (rc < 0) return ERR("in-band IPMI: %s", fi.ipmi_ctx_errormsg(ctx));
+        int rc = lazyIpmi.ipmi_ctx_find_inband(ctx, NULL, 0, 0, 0, NULL, 0, IPMI_FLAGS_DEFAULT);
+        if (rc < 0) return ERR("in-band IPMI: %s", lazyIpmi.ipmi_ctx_errormsg(ctx));
         if (rc == 0) return ERR("in-band IPMI: no IPMI device found on this host");
         return 0;
     }
     unsigned ms = (unsigned)(timeout * 1000);
     unsigned retrans = ms / 4 > 0 ? ms / 4 : 1;
-    if (fi.ipmi_ctx_open_outofband_2_0(
+    if (lazyIpmi.ipmi_ctx_open_outofband_2_0(
             ctx, p->address, p->user, p->password, NULL, 0, p->privilege, p->cipher, ms, retrans,
             IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE, IPMI_FLAGS_DEFAULT) < 0)
-        return ERR("IPMI session to %s: %s", p->address, fi.ipmi_ctx_errormsg(ctx));
+        return ERR("IPMI session to %s: %s", p->address, lazyIpmi.ipmi_ctx_errormsg(ctx));
     return 0;
 }
 
 /* 1 when DCMI is not supported (auto falls back), 0 with *w, -1 error. */
 static int ipmiDcmi(Ipmi *p, ipmi_ctx_t ctx, double *w) {
-    fiid_obj_t obj = fi.fiid_obj_create(*fi.tmpl_cmd_dcmi_get_power_reading_rs);
+    fiid_obj_t obj = lazyIpmi.fiid_obj_create(*lazyIpmi.tmpl_cmd_dcmi_get_power_reading_rs);
     uint64_t v = 0, active = 0;
     int rc = 0;
-    if (fi.ipmi_cmd_dcmi_get_power_reading(
+    if (lazyIpmi.ipmi_cmd_dcmi_get_power_reading(
             ctx, IPMI_DCMI_POWER_READING_MODE_SYSTEM_POWER_STATISTICS, 0, obj) < 0) {
-        int e = fi.ipmi_ctx_errnum(ctx);
+        int e = lazyIpmi.ipmi_ctx_errnum(ctx);
         if (e == IPMI_ERR_COMMAND_INVALID_OR_UNSUPPORTED || e == IPMI_ERR_BAD_COMPLETION_CODE)
             rc = 1;
         else
             rc = ERR("DCMI Get Power Reading from %s: %s", p->address ? p->address : "in band",
-                     fi.ipmi_ctx_errormsg(ctx));
-    } else if (fi.fiid_obj_get(obj, "current_power", &v) < 0 ||
-               fi.fiid_obj_get(obj, "power_reading_state.power_measurement", &active) < 0) {
+                     lazyIpmi.ipmi_ctx_errormsg(ctx));
+    } else if (lazyIpmi.fiid_obj_get(obj, "current_power", &v) < 0 ||
+               lazyIpmi.fiid_obj_get(obj, "power_reading_state.power_measurement", &active) < 0) {
         rc = ERR("DCMI Get Power Reading: malformed answer");
     } else if (!active) {
         rc = ERR("DCMI power measurement is not active on this BMC");
     }
-    fi.fiid_obj_destroy(obj);
+    lazyIpmi.fiid_obj_destroy(obj);
     if (rc == 0) *w = (double)v;
     return rc;
 }
@@ -162,30 +96,32 @@ static int ipmiFindSensor(Ipmi *p, ipmi_ctx_t ctx) {
     char dir[] = "/tmp/geyser-sdr-XXXXXX", file[64];
     if (!mkdtemp(dir)) return ERR("cannot create a directory for the SDR cache");
     snprintf(file, sizeof(file), "%s/cache", dir);
-    ipmi_sdr_ctx_t sdr = fi.ipmi_sdr_ctx_create();
+    ipmi_sdr_ctx_t sdr = lazyIpmi.ipmi_sdr_ctx_create();
     int rc = -1;
     uint16_t count = 0;
     if (!sdr) {
         ERR("out of memory for the SDR context");
         goto out;
     }
-    if (fi.ipmi_sdr_cache_create(sdr, ctx, file, IPMI_SDR_CACHE_CREATE_FLAGS_OVERWRITE, NULL,
-                                 NULL) < 0 ||
-        fi.ipmi_sdr_cache_open(sdr, ctx, file) < 0 ||
-        fi.ipmi_sdr_cache_record_count(sdr, &count) < 0 || fi.ipmi_sdr_cache_first(sdr) < 0) {
-        ERR("reading the SDR repository: %s", fi.ipmi_sdr_ctx_errormsg(sdr));
+    if (lazyIpmi.ipmi_sdr_cache_create(sdr, ctx, file, IPMI_SDR_CACHE_CREATE_FLAGS_OVERWRITE, NULL,
+                                       NULL) < 0 ||
+        lazyIpmi.ipmi_sdr_cache_open(sdr, ctx, file) < 0 ||
+        lazyIpmi.ipmi_sdr_cache_record_count(sdr, &count) < 0 ||
+        lazyIpmi.ipmi_sdr_cache_first(sdr) < 0) {
+        ERR("reading the SDR repository: %s", lazyIpmi.ipmi_sdr_ctx_errormsg(sdr));
         goto out;
     }
-    for (uint16_t i = 0; i < count && rc < 0; i++, fi.ipmi_sdr_cache_next(sdr)) {
+    for (uint16_t i = 0; i < count && rc < 0; i++, lazyIpmi.ipmi_sdr_cache_next(sdr)) {
         uint8_t rec[IPMI_SDR_MAX_RECORD_LENGTH], type, pct, mod, rate, base, modu;
         char id[IPMI_SDR_MAX_ID_STRING_LENGTH + 1] = "";
-        int len = fi.ipmi_sdr_cache_record_read(sdr, rec, sizeof(rec));
-        if (len < 0 || fi.ipmi_sdr_parse_record_id_and_type(sdr, rec, len, NULL, &type) < 0 ||
+        int len = lazyIpmi.ipmi_sdr_cache_record_read(sdr, rec, sizeof(rec));
+        if (len < 0 || lazyIpmi.ipmi_sdr_parse_record_id_and_type(sdr, rec, len, NULL, &type) < 0 ||
             type != IPMI_SDR_FORMAT_FULL_SENSOR_RECORD ||
-            fi.ipmi_sdr_parse_sensor_units(sdr, rec, len, &pct, &mod, &rate, &base, &modu) < 0 ||
+            lazyIpmi.ipmi_sdr_parse_sensor_units(sdr, rec, len, &pct, &mod, &rate, &base, &modu) <
+                0 ||
             base != IPMI_SENSOR_UNIT_WATTS)
             continue;
-        fi.ipmi_sdr_parse_id_string(sdr, rec, len, id, sizeof(id) - 1);
+        lazyIpmi.ipmi_sdr_parse_id_string(sdr, rec, len, id, sizeof(id) - 1);
         if (p->sensor && strcmp(strTrim(id), p->sensor) != 0) continue;
         memcpy(p->rec, rec, (size_t)len);
         p->reclen = len;
@@ -196,8 +132,8 @@ static int ipmiFindSensor(Ipmi *p, ipmi_ctx_t ctx) {
             p->sensor ? p->sensor : "", p->address ? p->address : "this host");
 out:
     if (sdr) {
-        fi.ipmi_sdr_cache_close(sdr);
-        fi.ipmi_sdr_ctx_destroy(sdr);
+        lazyIpmi.ipmi_sdr_cache_close(sdr);
+        lazyIpmi.ipmi_sdr_ctx_destroy(sdr);
     }
     unlink(file);
     rmdir(dir);
@@ -216,25 +152,25 @@ static int ipmiSensor(Ipmi *p, ipmi_ctx_t ctx, double *w) {
         pthread_mutex_unlock(&ipmiSdrLock);
         if (rc < 0 && attempt == 2) return -1;
     }
-    ipmi_sensor_read_ctx_t srd = fi.ipmi_sensor_read_ctx_create(ctx);
+    ipmi_sensor_read_ctx_t srd = lazyIpmi.ipmi_sensor_read_ctx_create(ctx);
     if (!srd) return ERR("out of memory for the sensor context");
     uint8_t raw;
     double *val = NULL;
     uint16_t bits;
-    int rc = fi.ipmi_sensor_read(srd, p->rec, (unsigned)p->reclen, 0, &raw, &val, &bits);
+    int rc = lazyIpmi.ipmi_sensor_read(srd, p->rec, (unsigned)p->reclen, 0, &raw, &val, &bits);
     if (rc <= 0 || !val)
         rc = ERR("reading the power sensor: %s",
-                 rc < 0 ? fi.ipmi_sensor_read_ctx_errormsg(srd) : "no reading available");
+                 rc < 0 ? lazyIpmi.ipmi_sensor_read_ctx_errormsg(srd) : "no reading available");
     else
         *w = *val, rc = 0;
     free(val);
-    fi.ipmi_sensor_read_ctx_destroy(srd);
+    lazyIpmi.ipmi_sensor_read_ctx_destroy(srd);
     return rc;
 }
 
 static int ipmiRead(void *st, const MeterCtx *mctx) {
     Ipmi *p = st;
-    ipmi_ctx_t ctx = fi.ipmi_ctx_create();
+    ipmi_ctx_t ctx = lazyIpmi.ipmi_ctx_create();
     if (!ctx) return ERR("out of memory for the IPMI context");
     double w = 0;
     int rc = ipmiOpen(p, ctx, mctx->timeout);
@@ -247,8 +183,8 @@ static int ipmiRead(void *st, const MeterCtx *mctx) {
         rc = 1;
     }
     if (rc == 1) rc = ipmiSensor(p, ctx, &w);
-    fi.ipmi_ctx_close(ctx);
-    fi.ipmi_ctx_destroy(ctx);
+    lazyIpmi.ipmi_ctx_close(ctx);
+    lazyIpmi.ipmi_ctx_destroy(ctx);
     if (rc < 0) return -1;
     if (w < 0 || w > 1e6) return ERR("the BMC reported an implausible %g W", w);
     meterEmitWatts(mctx, NULL, w, METER_MEASURED);
@@ -256,7 +192,7 @@ static int ipmiRead(void *st, const MeterCtx *mctx) {
 }
 
 static void *ipmiCreate(MeterConf *c) {
-    if (ipmiLoad() < 0) {
+    if (lazyIpmiLoad() < 0) {
         errPrefix("%s:%d: meter '%s'", c->origin, c->line, c->name);
         return NULL;
     }

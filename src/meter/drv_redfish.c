@@ -16,17 +16,13 @@
  *
  * Keys: url (https://bmc, required), chassis (default 1), user, password,
  * auth (basic | session, default basic), cafile, insecure (default false). */
-/* Plain prototypes: the type-checking macros would wrap the calls through cu. */
-#define CURL_DISABLE_TYPECHECK
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "lazy_curl.h"
 #include "meter.h"
 #include "util.h"
 
@@ -47,53 +43,6 @@ typedef struct RfBuf {
     char token[512];
     char location[512];
 } RfBuf;
-
-/* libcurl and the TLS stack it pulls in (about 5 MB resident) are opened
- * on first use, so that geyser without a Redfish meter does not carry them. */
-#ifndef GEYSER_CURL_SONAME
-#define GEYSER_CURL_SONAME "libcurl.so.4"
-#endif
-/* clang-format off */
-#define CU_SYMBOLS(X)                                                                              \
-    X(curl_easy_cleanup)                                                                           \
-    X(curl_easy_getinfo)                                                                           \
-    X(curl_easy_init)                                                                              \
-    X(curl_easy_perform)                                                                           \
-    X(curl_easy_reset)                                                                             \
-    X(curl_easy_setopt)                                                                            \
-    X(curl_easy_strerror)                                                                          \
-    X(curl_global_init)                                                                            \
-    X(curl_slist_append)                                                                           \
-    X(curl_slist_free_all)
-/* clang-format on */
-#define CU_FIELD(n) __typeof__(n) *n;
-static struct { CU_SYMBOLS(CU_FIELD) } cu;
-static bool cuLoaded;
-static pthread_mutex_t cuLock = PTHREAD_MUTEX_INITIALIZER;
-
-static int redfishLoad(void) {
-    pthread_mutex_lock(&cuLock);
-    int rc = 0;
-    if (!cuLoaded) {
-        void *h = dlopen(GEYSER_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-            rc = ERR("cannot load %s (Debian package libcurl4): %s", GEYSER_CURL_SONAME, dlerror());
-#define CU_LOAD(n)                                                                                 \
-    if (rc == 0) {                                                                                 \
-        void *sym = dlsym(h, #n);                                                                  \
-        if (!sym)                                                                                  \
-            rc = ERR("%s lacks the symbol %s", GEYSER_CURL_SONAME, #n);                            \
-        else                                                                                       \
-            memcpy(&cu.n, &sym, sizeof(sym));                                                      \
-    }
-        CU_SYMBOLS(CU_LOAD)
-        if (rc == 0 && cu.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            rc = ERR("cannot initialise libcurl");
-        cuLoaded = rc == 0;
-    }
-    pthread_mutex_unlock(&cuLock);
-    return rc;
-}
 
 static size_t rfWrite(char *p, size_t size, size_t n, void *arg) {
     RfBuf *b = arg;
@@ -129,36 +78,37 @@ static int rfRequest(Redfish *r, const char *method, const char *path, const cha
         (int)sizeof(url))
         return ERR("Redfish URL too long");
     CURL *c = r->curl;
-    cu.curl_easy_reset(c);
-    struct curl_slist *hdr = cu.curl_slist_append(NULL, "Accept: application/json");
+    lazyCurl.curl_easy_reset(c);
+    struct curl_slist *hdr = lazyCurl.curl_slist_append(NULL, "Accept: application/json");
     char tok[600];
-    if (body) hdr = cu.curl_slist_append(hdr, "Content-Type: application/json");
+    if (body) hdr = lazyCurl.curl_slist_append(hdr, "Content-Type: application/json");
     if (r->session && r->token) {
         snprintf(tok, sizeof(tok), "X-Auth-Token: %s", r->token);
-        hdr = cu.curl_slist_append(hdr, tok);
+        hdr = lazyCurl.curl_slist_append(hdr, tok);
     } else if (!r->session && r->user) {
-        cu.curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        cu.curl_easy_setopt(c, CURLOPT_USERNAME, r->user);
-        cu.curl_easy_setopt(c, CURLOPT_PASSWORD, r->password ? r->password : "");
+        lazyCurl.curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        lazyCurl.curl_easy_setopt(c, CURLOPT_USERNAME, r->user);
+        lazyCurl.curl_easy_setopt(c, CURLOPT_PASSWORD, r->password ? r->password : "");
     }
-    cu.curl_easy_setopt(c, CURLOPT_URL, url);
-    cu.curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    cu.curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (body) cu.curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    cu.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    cu.curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-    cu.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    cu.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->insecure ? 0L : 1L);
-    cu.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, r->insecure ? 0L : 2L);
-    if (r->cafile) cu.curl_easy_setopt(c, CURLOPT_CAINFO, r->cafile);
-    cu.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rfWrite);
-    cu.curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    cu.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, rfHeader);
-    cu.curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-    CURLcode rc = cu.curl_easy_perform(c);
-    cu.curl_slist_free_all(hdr);
-    if (rc != CURLE_OK) return ERR("%s %s failed: %s", method, path, cu.curl_easy_strerror(rc));
-    cu.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_URL, url);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) lazyCurl.curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+    lazyCurl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    lazyCurl.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->insecure ? 0L : 1L);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, r->insecure ? 0L : 2L);
+    if (r->cafile) lazyCurl.curl_easy_setopt(c, CURLOPT_CAINFO, r->cafile);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rfWrite);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, rfHeader);
+    lazyCurl.curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    CURLcode rc = lazyCurl.curl_easy_perform(c);
+    lazyCurl.curl_slist_free_all(hdr);
+    if (rc != CURLE_OK)
+        return ERR("%s %s failed: %s", method, path, lazyCurl.curl_easy_strerror(rc));
+    lazyCurl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     return 0;
 }
 
@@ -328,7 +278,7 @@ static void redfishFree(void *st) {
         rfRequest(r, "DELETE", r->location, NULL, 2, &b, &status);
         free(b.data);
     }
-    if (r->curl) cu.curl_easy_cleanup(r->curl);
+    if (r->curl) lazyCurl.curl_easy_cleanup(r->curl);
     free(r->url);
     free(r->chassis);
     free(r->user);
@@ -344,7 +294,7 @@ static char *dupOrNull(const char *s) {
 }
 
 static void *redfishCreate(MeterConf *c) {
-    if (redfishLoad() < 0) {
+    if (lazyCurlLoad() < 0) {
         errPrefix("%s:%d: meter '%s'", c->origin, c->line, c->name);
         return NULL;
     }
@@ -383,7 +333,7 @@ static void *redfishCreate(MeterConf *c) {
             c->name);
         goto fail;
     }
-    r->curl = cu.curl_easy_init();
+    r->curl = lazyCurl.curl_easy_init();
     if (!r->curl) {
         ERR("meter '%s': cannot initialise libcurl", c->name);
         goto fail;

@@ -6,13 +6,13 @@
  * (operator | admin, default admin), cipher (default 3), timeout (seconds,
  * default 5). A session is opened per request and closed at once, so
  * nothing lingers in the BMC's few session slots. */
-#include <freeipmi/freeipmi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "actuator.h"
 #include "err.h"
+#include "lazy_ipmi.h"
 #include "util.h"
 
 typedef struct IpmiPower {
@@ -72,7 +72,10 @@ static int ipmiPowerCreate(const ActuatorKey *keys, size_t n, const char *origin
 }
 
 static ipmi_ctx_t openSession(const IpmiPower *p) {
-    ipmi_ctx_t ctx = ipmi_ctx_create();
+    /* Loaded at the first action, not at parse time: a command that only
+     * reads the power configuration does not carry libfreeipmi. */
+    if (lazyIpmiLoad() < 0) return NULL;
+    ipmi_ctx_t ctx = lazyIpmi.ipmi_ctx_create();
     if (!ctx) {
         ERR("out of memory for an IPMI context");
         return NULL;
@@ -80,11 +83,11 @@ static ipmi_ctx_t openSession(const IpmiPower *p) {
     unsigned ms = (unsigned)(p->timeoutS * 1000), retrans = ms / 4 > 0 ? ms / 4 : 1;
     /* The workaround is needed by some BMCs (ipmi_sim among them) and
      * harmless with the others. */
-    if (ipmi_ctx_open_outofband_2_0(
+    if (lazyIpmi.ipmi_ctx_open_outofband_2_0(
             ctx, p->address, p->user, p->password, NULL, 0, p->privilege, p->cipher, ms, retrans,
             IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE, IPMI_FLAGS_DEFAULT) < 0) {
-        ERR("IPMI session to %s: %s", p->address, ipmi_ctx_errormsg(ctx));
-        ipmi_ctx_destroy(ctx);
+        ERR("IPMI session to %s: %s", p->address, lazyIpmi.ipmi_ctx_errormsg(ctx));
+        lazyIpmi.ipmi_ctx_destroy(ctx);
         return NULL;
     }
     return ctx;
@@ -94,13 +97,13 @@ static int chassisControl(void *state, uint8_t what, const char *name) {
     IpmiPower *p = state;
     ipmi_ctx_t ctx = openSession(p);
     if (!ctx) return -1;
-    fiid_obj_t obj = fiid_obj_create(tmpl_cmd_chassis_control_rs);
+    fiid_obj_t obj = lazyIpmi.fiid_obj_create(*lazyIpmi.tmpl_cmd_chassis_control_rs);
     int rc = 0;
-    if (ipmi_cmd_chassis_control(ctx, what, obj) < 0)
-        rc = ERR("IPMI chassis %s on %s: %s", name, p->address, ipmi_ctx_errormsg(ctx));
-    fiid_obj_destroy(obj);
-    ipmi_ctx_close(ctx);
-    ipmi_ctx_destroy(ctx);
+    if (lazyIpmi.ipmi_cmd_chassis_control(ctx, what, obj) < 0)
+        rc = ERR("IPMI chassis %s on %s: %s", name, p->address, lazyIpmi.ipmi_ctx_errormsg(ctx));
+    lazyIpmi.fiid_obj_destroy(obj);
+    lazyIpmi.ipmi_ctx_close(ctx);
+    lazyIpmi.ipmi_ctx_destroy(ctx);
     return rc;
 }
 
@@ -118,18 +121,18 @@ static int ipmiPowerStatus(void *state, PowerStatus *out) {
     IpmiPower *p = state;
     ipmi_ctx_t ctx = openSession(p);
     if (!ctx) return -1;
-    fiid_obj_t obj = fiid_obj_create(tmpl_cmd_get_chassis_status_rs);
+    fiid_obj_t obj = lazyIpmi.fiid_obj_create(*lazyIpmi.tmpl_cmd_get_chassis_status_rs);
     uint64_t on = 0;
     int rc = 0;
-    if (ipmi_cmd_get_chassis_status(ctx, obj) < 0)
-        rc = ERR("IPMI chassis status of %s: %s", p->address, ipmi_ctx_errormsg(ctx));
-    else if (fiid_obj_get(obj, "current_power_state.power_is_on", &on) < 0)
+    if (lazyIpmi.ipmi_cmd_get_chassis_status(ctx, obj) < 0)
+        rc = ERR("IPMI chassis status of %s: %s", p->address, lazyIpmi.ipmi_ctx_errormsg(ctx));
+    else if (lazyIpmi.fiid_obj_get(obj, "current_power_state.power_is_on", &on) < 0)
         rc = ERR("IPMI chassis status of %s: malformed answer", p->address);
     else
         *out = on ? POWER_STATUS_ON : POWER_STATUS_OFF;
-    fiid_obj_destroy(obj);
-    ipmi_ctx_close(ctx);
-    ipmi_ctx_destroy(ctx);
+    lazyIpmi.fiid_obj_destroy(obj);
+    lazyIpmi.ipmi_ctx_close(ctx);
+    lazyIpmi.ipmi_ctx_destroy(ctx);
     return rc;
 }
 

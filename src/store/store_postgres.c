@@ -8,13 +8,13 @@
  * write the same series are serialized and the time-order check holds.
  * Durability is PostgreSQL's: COMMIT returns after the WAL is flushed
  * (synchronous_commit=on, the default, which this backend sets). */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
 #include "err.h"
+#include "lazy_pq.h"
 #include "store.h"
 #include "util.h"
 
@@ -63,8 +63,8 @@ typedef struct PgDb {
 } PgDb;
 
 static int pgErr(PgDb *d, const char *doing, const PGresult *r) {
-    const char *m = r ? PQresultErrorMessage(r) : "";
-    if (!*m) m = PQerrorMessage(d->conn);
+    const char *m = r ? lazyPq.PQresultErrorMessage(r) : "";
+    if (!*m) m = lazyPq.PQerrorMessage(d->conn);
     size_t n = strlen(m);
     while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
         n--;
@@ -73,26 +73,30 @@ static int pgErr(PgDb *d, const char *doing, const PGresult *r) {
 
 /* Run SQL that returns no rows (or rows nobody needs). */
 static int run(PgDb *d, const char *sql, const char *doing) {
-    PGresult *r = PQexec(d->conn, sql);
-    ExecStatusType s = PQresultStatus(r);
+    PGresult *r = lazyPq.PQexec(d->conn, sql);
+    ExecStatusType s = lazyPq.PQresultStatus(r);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? 0 : pgErr(d, doing, r);
-    PQclear(r);
+    lazyPq.PQclear(r);
     return rc;
 }
 
 static void pgClose(void *p) {
     PgDb *d = p;
     if (!d) return;
-    PQfinish(d->conn);
+    lazyPq.PQfinish(d->conn);
     batchPlanFree(&d->plan);
     free(d->buf);
     free(d);
 }
 
 static void *pgOpen(const char *conninfo) {
+    if (lazyPqLoad() < 0) {
+        errPrefix("postgres store");
+        return NULL;
+    }
     PgDb *d = xcalloc(1, sizeof(*d));
-    d->conn = PQconnectdb(conninfo);
-    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+    d->conn = lazyPq.PQconnectdb(conninfo);
+    if (!d->conn || lazyPq.PQstatus(d->conn) != CONNECTION_OK) {
         if (d->conn)
             pgErr(d, "connecting", NULL);
         else
@@ -152,18 +156,19 @@ static void putLong(PgDb *d, long v, char end) {
 
 /* Send the built buffer with COPY table FROM STDIN. */
 static int copyIn(PgDb *d, const char *copySql, const char *doing) {
-    PGresult *r = PQexec(d->conn, copySql);
-    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    PGresult *r = lazyPq.PQexec(d->conn, copySql);
+    int ok = lazyPq.PQresultStatus(r) == PGRES_COPY_IN;
     if (!ok) pgErr(d, doing, r);
-    PQclear(r);
+    lazyPq.PQclear(r);
     if (!ok) return -1;
-    ok = PQputCopyData(d->conn, d->buf ? d->buf : "", (int)d->len) == 1 &&
-         PQputCopyEnd(d->conn, NULL) == 1;
+    ok = lazyPq.PQputCopyData(d->conn, d->buf ? d->buf : "", (int)d->len) == 1 &&
+         lazyPq.PQputCopyEnd(d->conn, NULL) == 1;
     d->len = 0;
     int rc = 0;
-    while ((r = PQgetResult(d->conn)) != NULL) {
-        if (rc == 0 && (!ok || PQresultStatus(r) != PGRES_COMMAND_OK)) rc = pgErr(d, doing, r);
-        PQclear(r);
+    while ((r = lazyPq.PQgetResult(d->conn)) != NULL) {
+        if (rc == 0 && (!ok || lazyPq.PQresultStatus(r) != PGRES_COMMAND_OK))
+            rc = pgErr(d, doing, r);
+        lazyPq.PQclear(r);
     }
     return rc;
 }
@@ -177,7 +182,7 @@ static int begin(PgDb *d) {
 
 static int finish(PgDb *d, int rc) {
     if (rc == 0) return run(d, "COMMIT", "committing a batch");
-    PQclear(PQexec(d->conn, "ROLLBACK"));
+    lazyPq.PQclear(lazyPq.PQexec(d->conn, "ROLLBACK"));
     return -1;
 }
 
@@ -186,26 +191,26 @@ static int finish(PgDb *d, int rc) {
 static int seriesLookup(void *p, SeriesState *st) {
     PgDb *d = p;
     const char *v[2] = {st->host, st->meter};
-    PGresult *r = PQexecParams(d->conn,
-                               "INSERT INTO series(host, meter) VALUES($1, $2)"
-                               " ON CONFLICT (host, meter) DO NOTHING",
-                               2, NULL, v, NULL, NULL, 0);
-    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pgErr(d, "adding a series", r);
-    PQclear(r);
+    PGresult *r = lazyPq.PQexecParams(d->conn,
+                                      "INSERT INTO series(host, meter) VALUES($1, $2)"
+                                      " ON CONFLICT (host, meter) DO NOTHING",
+                                      2, NULL, v, NULL, NULL, 0);
+    int rc = lazyPq.PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pgErr(d, "adding a series", r);
+    lazyPq.PQclear(r);
     if (rc < 0) return -1;
-    r = PQexecParams(d->conn,
-                     "SELECT id, last_t, last_w FROM series WHERE host = $1 AND meter = $2"
-                     " FOR UPDATE",
-                     2, NULL, v, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+    r = lazyPq.PQexecParams(d->conn,
+                            "SELECT id, last_t, last_w FROM series WHERE host = $1 AND meter = $2"
+                            " FOR UPDATE",
+                            2, NULL, v, NULL, NULL, 0);
+    if (lazyPq.PQresultStatus(r) != PGRES_TUPLES_OK || lazyPq.PQntuples(r) != 1) {
         rc = pgErr(d, "looking a series up", r);
     } else {
-        st->id = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-        st->hasLast = !PQgetisnull(r, 0, 1);
-        st->lastT = st->hasLast ? strtod(PQgetvalue(r, 0, 1), NULL) : 0;
-        st->lastW = st->hasLast ? strtod(PQgetvalue(r, 0, 2), NULL) : 0;
+        st->id = strtol(lazyPq.PQgetvalue(r, 0, 0), NULL, 10);
+        st->hasLast = !lazyPq.PQgetisnull(r, 0, 1);
+        st->lastT = st->hasLast ? strtod(lazyPq.PQgetvalue(r, 0, 1), NULL) : 0;
+        st->lastW = st->hasLast ? strtod(lazyPq.PQgetvalue(r, 0, 2), NULL) : 0;
     }
-    PQclear(r);
+    lazyPq.PQclear(r);
     return rc;
 }
 
@@ -327,9 +332,9 @@ static int pgWriteVmEnergy(void *p, const VmEnergySample *s, size_t n) {
 
 /* Run one parameterised statement that returns no rows. */
 static int runParams(PgDb *d, const char *sql, int n, const char *const *v, const char *doing) {
-    PGresult *r = PQexecParams(d->conn, sql, n, NULL, v, NULL, NULL, 0);
-    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pgErr(d, doing, r);
-    PQclear(r);
+    PGresult *r = lazyPq.PQexecParams(d->conn, sql, n, NULL, v, NULL, NULL, 0);
+    int rc = lazyPq.PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pgErr(d, doing, r);
+    lazyPq.PQclear(r);
     return rc;
 }
 
@@ -375,12 +380,12 @@ static int pgRetain(void *p, double before, long *deleted) {
     int rc = 0;
     for (size_t i = 0; i < 4 && rc == 0; i++) {
         snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE t < $1", tables[i]);
-        PGresult *r = PQexecParams(d->conn, sql, 1, NULL, v, NULL, NULL, 0);
-        if (PQresultStatus(r) == PGRES_COMMAND_OK)
-            *deleted += strtol(PQcmdTuples(r), NULL, 10);
+        PGresult *r = lazyPq.PQexecParams(d->conn, sql, 1, NULL, v, NULL, NULL, 0);
+        if (lazyPq.PQresultStatus(r) == PGRES_COMMAND_OK)
+            *deleted += strtol(lazyPq.PQcmdTuples(r), NULL, 10);
         else
             rc = pgErr(d, "deleting old samples", r);
-        PQclear(r);
+        lazyPq.PQclear(r);
     }
     return finish(d, rc);
 }
@@ -405,20 +410,20 @@ static const char *const seriesSql[] = {
 
 static int readSeries(const PGresult *r, const char *host, double from, double step,
                       SeriesPoint **out, size_t *n) {
-    int rows = PQntuples(r);
+    int rows = lazyPq.PQntuples(r);
     if (rows == 0) return 0;
     *out = xmalloc((size_t)rows * sizeof(SeriesPoint));
     for (int i = 0; i < rows; i++) {
-        if (strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, 0, 0)) != 0)
+        if (strcmp(lazyPq.PQgetvalue(r, i, 0), lazyPq.PQgetvalue(r, 0, 0)) != 0)
             return ERR("series query: host %s has more than one meter (%s, %s); name one", host,
-                       PQgetvalue(r, 0, 0), PQgetvalue(r, i, 0));
+                       lazyPq.PQgetvalue(r, 0, 0), lazyPq.PQgetvalue(r, i, 0));
         (*out)[(*n)++] = (SeriesPoint){
-            .t = from + (double)strtol(PQgetvalue(r, i, 1), NULL, 10) * step,
-            .avgW = strtod(PQgetvalue(r, i, 2), NULL),
-            .minW = strtod(PQgetvalue(r, i, 3), NULL),
-            .maxW = strtod(PQgetvalue(r, i, 4), NULL),
-            .count = strtol(PQgetvalue(r, i, 5), NULL, 10),
-            .joules = strtod(PQgetvalue(r, i, 6), NULL),
+            .t = from + (double)strtol(lazyPq.PQgetvalue(r, i, 1), NULL, 10) * step,
+            .avgW = strtod(lazyPq.PQgetvalue(r, i, 2), NULL),
+            .minW = strtod(lazyPq.PQgetvalue(r, i, 3), NULL),
+            .maxW = strtod(lazyPq.PQgetvalue(r, i, 4), NULL),
+            .count = strtol(lazyPq.PQgetvalue(r, i, 5), NULL, 10),
+            .joules = strtod(lazyPq.PQgetvalue(r, i, 6), NULL),
         };
     }
     return 0;
@@ -432,10 +437,10 @@ static int pgSeries(void *p, const char *host, const char *meter, double from, d
     snprintf(b, sizeof(b), "%.17g", to);
     snprintf(c, sizeof(c), "%.17g", step);
     const char *v[5] = {host, meter, a, b, c};
-    PGresult *r = PQexecParams(d->conn, seriesSql[src], 5, NULL, v, NULL, NULL, 0);
-    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? readSeries(r, host, from, step, out, n)
-                                                  : pgErr(d, "reading a series", r);
-    PQclear(r);
+    PGresult *r = lazyPq.PQexecParams(d->conn, seriesSql[src], 5, NULL, v, NULL, NULL, 0);
+    int rc = lazyPq.PQresultStatus(r) == PGRES_TUPLES_OK ? readSeries(r, host, from, step, out, n)
+                                                         : pgErr(d, "reading a series", r);
+    lazyPq.PQclear(r);
     if (rc < 0) {
         free(*out);
         *out = NULL;
@@ -450,26 +455,27 @@ static int pgEnergy(void *p, double from, double to, HostEnergy **out, size_t *n
     snprintf(a, sizeof(a), "%.17g", from);
     snprintf(b, sizeof(b), "%.17g", to);
     const char *v[2] = {a, b};
-    PGresult *r = PQexecParams(d->conn,
-                               "SELECT s.host, s.meter, sum(r.joules), sum(r.count) FROM power_1m r"
-                               " JOIN series s ON s.id = r.series WHERE r.bucket >= $1"
-                               " AND r.bucket < $2 GROUP BY s.host, s.meter"
-                               " ORDER BY s.host, s.meter",
-                               2, NULL, v, NULL, NULL, 0);
+    PGresult *r =
+        lazyPq.PQexecParams(d->conn,
+                            "SELECT s.host, s.meter, sum(r.joules), sum(r.count) FROM power_1m r"
+                            " JOIN series s ON s.id = r.series WHERE r.bucket >= $1"
+                            " AND r.bucket < $2 GROUP BY s.host, s.meter"
+                            " ORDER BY s.host, s.meter",
+                            2, NULL, v, NULL, NULL, 0);
     int rc = 0;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    if (lazyPq.PQresultStatus(r) != PGRES_TUPLES_OK) {
         rc = pgErr(d, "reading energy totals", r);
-    } else if (PQntuples(r) > 0) {
-        *out = xcalloc((size_t)PQntuples(r), sizeof(HostEnergy));
-        for (int i = 0; i < PQntuples(r); i++) {
+    } else if (lazyPq.PQntuples(r) > 0) {
+        *out = xcalloc((size_t)lazyPq.PQntuples(r), sizeof(HostEnergy));
+        for (int i = 0; i < lazyPq.PQntuples(r); i++) {
             HostEnergy *e = &(*out)[(*n)++];
-            snprintf(e->host, sizeof(e->host), "%s", PQgetvalue(r, i, 0));
-            snprintf(e->meter, sizeof(e->meter), "%s", PQgetvalue(r, i, 1));
-            e->joules = strtod(PQgetvalue(r, i, 2), NULL);
-            e->samples = strtol(PQgetvalue(r, i, 3), NULL, 10);
+            snprintf(e->host, sizeof(e->host), "%s", lazyPq.PQgetvalue(r, i, 0));
+            snprintf(e->meter, sizeof(e->meter), "%s", lazyPq.PQgetvalue(r, i, 1));
+            e->joules = strtod(lazyPq.PQgetvalue(r, i, 2), NULL);
+            e->samples = strtol(lazyPq.PQgetvalue(r, i, 3), NULL, 10);
         }
     }
-    PQclear(r);
+    lazyPq.PQclear(r);
     return rc;
 }
 
@@ -494,7 +500,7 @@ static const char *const scanSql[STORE_TABLES] = {
 };
 
 static const char *pgValue(const PGresult *r, int row, int col) {
-    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+    return lazyPq.PQgetisnull(r, row, col) ? NULL : lazyPq.PQgetvalue(r, row, col);
 }
 
 static int pgScan(void *p, StoreTable table, double from, double to, StoreRowFn fn, void *ctx) {
@@ -503,20 +509,20 @@ static int pgScan(void *p, StoreTable table, double from, double to, StoreRowFn 
     snprintf(a, sizeof(a), "%.17g", from);
     snprintf(b, sizeof(b), "%.17g", to);
     const char *v[2] = {a, b};
-    PGresult *r = PQexecParams(d->conn, scanSql[table], 2, NULL, v, NULL, NULL, 0);
-    int stop = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : pgErr(d, "scanning", r);
-    for (int i = 0; !stop && i < PQntuples(r); i++) {
+    PGresult *r = lazyPq.PQexecParams(d->conn, scanSql[table], 2, NULL, v, NULL, NULL, 0);
+    int stop = lazyPq.PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : pgErr(d, "scanning", r);
+    for (int i = 0; !stop && i < lazyPq.PQntuples(r); i++) {
         StoreRow row = {.host = pgValue(r, i, 0),
                         .name = pgValue(r, i, 1),
                         .text = pgValue(r, i, 2),
-                        .t = strtod(PQgetvalue(r, i, 3), NULL),
-                        .value = strtod(PQgetvalue(r, i, 4), NULL),
-                        .count = strtol(PQgetvalue(r, i, 5), NULL, 10),
-                        .source = (SampleSource)strtol(PQgetvalue(r, i, 6), NULL, 10),
+                        .t = strtod(lazyPq.PQgetvalue(r, i, 3), NULL),
+                        .value = strtod(lazyPq.PQgetvalue(r, i, 4), NULL),
+                        .count = strtol(lazyPq.PQgetvalue(r, i, 5), NULL, 10),
+                        .source = (SampleSource)strtol(lazyPq.PQgetvalue(r, i, 6), NULL, 10),
                         .detail = pgValue(r, i, 7)};
         stop = fn(ctx, &row);
     }
-    PQclear(r);
+    lazyPq.PQclear(r);
     return stop;
 }
 
