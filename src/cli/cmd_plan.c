@@ -4,14 +4,20 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "controller.h"
 #include "err.h"
 #include "openstack.h"
 #include "scenario.h"
+#include "servertype.h"
 #include "simcloud.h"
 #include "util.h"
+
+/* libvirt reports no hardware model: hosts are taken as this type, as
+ * geyser serve does by default. */
+#define PLAN_LIBVIRT_SERVER_TYPE "HpProLiantMl110G5Xeon3075"
 
 void cmdPlanHelp(FILE *f) {
     fprintf(
@@ -21,7 +27,8 @@ void cmdPlanHelp(FILE *f) {
         "SYNOPSIS\n"
         "    geyser plan [--scenario NAME] [--trace DIR] [--hosts MIX] [--policy SPEC]\n"
         "                [--at SECONDS] [--json]\n"
-        "    geyser plan --os-cloud NAME | --openstack [--policy SPEC] [--json]\n\n"
+        "    geyser plan --os-cloud NAME | --openstack [--policy SPEC] [--json]\n"
+        "    geyser plan --libvirt [NAME=]URI[,...] [--policy SPEC] [--json]\n\n"
         "DESCRIPTION\n"
         "    Builds the cloud's present state and asks the controller for a plan, in observe\n"
         "    mode: every action is listed with the reason the policy chose it, and none is\n"
@@ -35,6 +42,9 @@ void cmdPlanHelp(FILE *f) {
         "    --os-cloud NAME   plan on this OpenStack cloud of clouds.yaml (see "
         "docs/openstack.md)\n"
         "    --openstack       plan on the OpenStack cloud of $OS_CLOUD or the OS_* variables\n"
+        "    --libvirt LIST    plan on these libvirt hosts (comma-separated [NAME=]URI; their\n"
+        "                      CPU use is measured over 2 s; hosts are taken as\n"
+        "                      " PLAN_LIBVIRT_SERVER_TYPE ")\n"
         "    --json            {\"actions\": [{\"type\", \"vm\", \"host\", \"target\", \"mode\",\n"
         "                      \"reason\"}], ...}\n");
 }
@@ -69,21 +79,32 @@ static void planTable(const Controller *ctl, const CloudView *v) {
     }
 }
 
-/* Plan on a real OpenStack cloud: read its inventory, act on nothing. */
-static int planOpenStack(const char *osCloud, const char *policy, bool json) {
+/* Plan on a real cloud (OpenStack or libvirt): read its inventory, act on
+ * nothing. libvirt gives utilization as the CPU-time delta between two
+ * reads, so its hosts are read twice, LIBVIRT_SAMPLE_S apart. */
+#define LIBVIRT_SAMPLE_S 2
+static int planReal(const CliCloudOpts *real, const char *policy, bool json) {
     OsConfig oc = {0};
     CtlConfig cfg = ctlConfigDefaults();
-    CliCloudOpts real = {.openstack = true, .osCloud = osCloud};
     UtilFile *util = NULL; /* none: plan reads no utilization file */
-    Cloud *cloud = cliOpenCloud(&real, NULL, &oc, &util);
-    int rc;
+    const ServerType *type = real->libvirt ? serverTypeFind(PLAN_LIBVIRT_SERVER_TYPE) : NULL;
+    Cloud *cloud = cliOpenCloud(real, type, &oc, &util);
+    if (cloud && real->libvirt) {
+        if (cloudRefresh(cloud) != 0) {
+            cloudClose(cloud);
+            cloud = NULL;
+        } else {
+            sleep(LIBVIRT_SAMPLE_S);
+        }
+    }
     Policy *p = cloud ? policyCreate(policy ? policy : "paper", &cfg) : NULL;
     Controller *ctl = p ? ctlCreate(p, &cfg) : NULL;
     if (!ctl) policyFree(p);
-    rc = ctl ? ctlTick(ctl, cloud, false) : -1;
+    int rc = ctl ? ctlTick(ctl, cloud, false) : -1;
     if (rc == 0 && json) {
-        json_t *o = planJson(ctl, &cloud->view, "openstack");
-        json_object_set_new(o, "cloud", json_string(oc.cloud ? oc.cloud : "environment"));
+        json_t *o = planJson(ctl, &cloud->view, real->libvirt ? "libvirt" : "openstack");
+        if (!real->libvirt)
+            json_object_set_new(o, "cloud", json_string(oc.cloud ? oc.cloud : "environment"));
         json_object_set_new(o, "hosts", json_integer(cloud->view.nhosts));
         json_object_set_new(o, "vms", json_integer(cloud->view.nvms));
         json_dumpf(o, stdout, JSON_INDENT(2));
@@ -101,16 +122,21 @@ static int planOpenStack(const char *osCloud, const char *policy, bool json) {
 }
 
 int cmdPlan(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"scenario", required_argument, NULL, 'S'}, {"trace", required_argument, NULL, 'T'},
-        {"hosts", required_argument, NULL, 'H'},    {"policy", required_argument, NULL, 'p'},
-        {"at", required_argument, NULL, 'a'},       {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {"os-cloud", required_argument, NULL, 'C'},
-        {"openstack", no_argument, NULL, 'O'},      {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"scenario", required_argument, NULL, 'S'},
+                                         {"trace", required_argument, NULL, 'T'},
+                                         {"hosts", required_argument, NULL, 'H'},
+                                         {"policy", required_argument, NULL, 'p'},
+                                         {"at", required_argument, NULL, 'a'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"os-cloud", required_argument, NULL, 'C'},
+                                         {"openstack", no_argument, NULL, 'O'},
+                                         {"libvirt", required_argument, NULL, 'L'},
+                                         {NULL, 0, NULL, 0}};
     const char *scenario = NULL, *trace = NULL, *hosts = NULL, *policy = NULL;
     double at = 0;
     bool json = false, openstack = false;
-    const char *osCloud = NULL;
+    const char *osCloud = NULL, *libvirt = NULL;
     optind = 1;
     opterr = 0;
     int ch, rc = 0;
@@ -127,6 +153,7 @@ int cmdPlan(int argc, char **argv) {
         case 'j': json = true; break;
         case 'C': osCloud = optarg, openstack = true; break;
         case 'O': openstack = true; break;
+        case 'L': libvirt = optarg; break;
         case 'h': cmdPlanHelp(stdout); return 0;
         default:
             rc = ERR("unknown or incomplete option '%s'; see 'geyser plan --help'",
@@ -134,11 +161,16 @@ int cmdPlan(int argc, char **argv) {
         }
     }
     if (rc == 0 && optind < argc) rc = ERR("unexpected argument '%s'", argv[optind]);
+    if (rc == 0 && openstack && libvirt)
+        rc = ERR("--libvirt and --os-cloud/--openstack name two clouds: give one");
     if (rc != 0) {
         cliError("plan");
         return EXIT_USAGE;
     }
-    if (openstack) return planOpenStack(osCloud, policy, json);
+    if (openstack || libvirt) {
+        CliCloudOpts real = {.openstack = openstack, .osCloud = osCloud, .libvirt = libvirt};
+        return planReal(&real, policy, json);
+    }
     Scenario *sc = cliScenario(scenario, trace, hosts);
     CtlConfig cfg = ctlConfigDefaults();
     Policy *p = sc ? policyCreate(policy ? policy : sc->defaultPolicy, &cfg) : NULL;

@@ -22,4 +22,10 @@ first_migrate=$(jq '[.actions[].type] | index("migrate")' "$TMP/p3.json")
 head -1 "$TMP/table.txt" | grep -q "^plan at t=0 s, policy geyser" && pass || fail "table header: $(head -1 "$TMP/table.txt")"
 expect_fail 2 "--at: 'soon'" "bad --at" -- plan --at soon
 expect_fail 1 "unknown policy" "bad policy" -- plan --policy nope
+# A libvirt cloud: libvirt's built-in test driver (one host, one running
+# domain); its CPU use is sampled over two reads, and nothing is acted on.
+"$GEYSER" plan --libvirt test:///default --json >"$TMP/lv.json" 2>"$TMP/lv.err" || fail "plan --libvirt: $(cat "$TMP/lv.err")"
+expect_json "$TMP/lv.json" '.scenario == "libvirt" and .hosts == 1 and .vms == 1 and (.actions | type) == "array"' "plan on libvirt's test driver"
+expect_fail 2 "name two clouds" "--libvirt with --openstack" -- plan --libvirt test:///default --openstack
+expect_fail 1 "libvirt" "unreachable libvirt URI" -- plan --libvirt "qemu+tcp://127.0.0.1:1/system"
 finish
