@@ -3,7 +3,8 @@
  * outcome), a fresh audit settles each pending action against the cloud:
  * done where its effect is visible, abandoned where not; hosts the log
  * shows geyser disabled are geyser's again, an operator's are left alone;
- * plan ids resume above the log's. */
+ * plan ids resume above the log's; on a backend whose marks live only in
+ * memory (libvirt), hosts geyser disabled are disabled again at start. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,6 +125,69 @@ static void testCrashThenReconcile(void) {
     workloadFree(wl);
 }
 
+/* A backend that keeps enable/disable marks only in memory starts with
+ * every host enabled: reconciliation disables again, through the driver,
+ * each host whose last completed mark in the log is a disable; a later
+ * enable, or an intent without outcome, restores nothing. A backend that
+ * keeps the marks itself is left as it reports. */
+static void testRestoreVolatileMarks(void) {
+    char uri[256];
+    snprintf(uri, sizeof(uri), "sqlite:%s/marks.db", tmpDir);
+    Store *st = storeOpen(uri);
+    CHECK(st != NULL);
+    if (!st) return;
+    Workload *wl;
+    Cloud *c = makeCloud(&wl);
+    /* Plan 3: disable h0 and h1 (done), enable h1 (done), disable h2
+     * (intent only: killed before it ran). */
+    Plan p;
+    planInit(&p);
+    p.id = 3;
+    planAdd(&p, ACT_DISABLE, 0, -1, -1, "drain h0");
+    planAdd(&p, ACT_DISABLE, 1, -1, -1, "drain h1");
+    planAdd(&p, ACT_ENABLE, 1, -1, -1, "h1 needed again");
+    planAdd(&p, ACT_DISABLE, 2, -1, -1, "drain h2");
+    Audit *a = auditCreate(st);
+    for (size_t i = 0; i < p.n; i++) {
+        CHECK(auditIntent(a, &c->view, &p, i, "auto", 100 + (double)i) == 0);
+        if (i == 3) break;
+        p.actions[i].outcome = OUTCOME_DONE;
+        CHECK(auditOutcome(a, &c->view, &p, i, 0.01, 100 + (double)i) == 0);
+    }
+    auditFree(a);
+
+    /* The sim cloud keeps its marks: nothing to restore (all enabled, as
+     * this cloud reports). */
+    a = auditCreate(st);
+    ReconcileStats rs;
+    CHECK(auditReconcile(a, c, 200, &rs) == 0);
+    CHECK(rs.restored == 0 && c->view.hosts[0].enabled);
+    CHECK(rs.pending == 1 && rs.abandoned == 1); /* disable h2: not seen */
+    auditFree(a);
+
+    /* The same cloud as a backend whose marks were lost with the process. */
+    CloudDriver volatileDrv = *c->drv;
+    volatileDrv.volatileMarks = true;
+    const CloudDriver *saved = c->drv;
+    c->drv = &volatileDrv;
+    a = auditCreate(st);
+    CHECK(auditReconcile(a, c, 300, &rs) == 0);
+    CHECK(rs.restored == 1 && rs.pending == 0);
+    CHECK(!c->view.hosts[0].enabled && c->view.hosts[0].disabledByGeyser);
+    CHECK(c->view.hosts[1].enabled && !c->view.hosts[1].disabledByGeyser); /* enabled last */
+    CHECK(c->view.hosts[2].enabled); /* its disable never completed */
+    CHECK(c->view.hosts[3].enabled);
+    /* Restored once: a second start finds the host already disabled. */
+    CHECK(auditReconcile(a, c, 400, &rs) == 0);
+    CHECK(rs.restored == 0 && !c->view.hosts[0].enabled);
+    c->drv = saved;
+    auditFree(a);
+    planFree(&p);
+    storeClose(st);
+    cloudClose(c);
+    workloadFree(wl);
+}
+
 /* The controller holds back an action whose intent cannot be logged
  * (the store is down): it is refused, and the cloud is untouched. */
 static int failingHook(void *arg, const Plan *plan, size_t i, AuditPhase phase, double seconds) {
@@ -161,6 +225,7 @@ int main(void) {
     if (!mkdtemp(tmpDir)) return 1;
     RUN(testCrashThenReconcile);
     RUN(testIntentMustBeLogged);
+    RUN(testRestoreVolatileMarks);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpDir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpDir);

@@ -99,6 +99,11 @@ typedef struct CloudDriver {
      * (cloudAttachPower); false for the simulated cloud, which simulates
      * power itself. */
     bool actuators;
+    /* Enable/disable marks live only in the backend's memory (libvirt has
+     * no scheduler to keep them): lost when the daemon stops, so the daemon
+     * restores them from its audit log at start (audit.h). False where the
+     * cloud keeps them (Nova's service state) or simulates them. */
+    bool volatileMarks;
 } CloudDriver;
 
 struct Cloud {

@@ -425,6 +425,7 @@ static const CloudDriver libvirtDriver = {
     .powerOff = lvPowerOff,
     .close = lvClose,
     .actuators = true,
+    .volatileMarks = true,
 };
 
 long libvirtCloudPostcopySwitches(const Cloud *c) {

@@ -294,6 +294,41 @@ static bool effectVisible(const CloudView *v, const Logged *l, char *why, size_t
     return seen;
 }
 
+/* The last enable or disable of host name that the log shows done, in plan
+ * order; NULL if none. */
+static const Logged *lastMark(const LogScan *s, const char *name) {
+    const Logged *last = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        const Logged *l = &s->items[i];
+        if (!l->done || strcmp(l->host, name) != 0) continue;
+        if (strcmp(l->type, "disable") != 0 && strcmp(l->type, "enable") != 0) continue;
+        if (!last || cmpOrder(l, last) > 0) last = l;
+    }
+    return last;
+}
+
+/* A backend whose marks live only in memory (libvirt) starts with every
+ * host enabled: disable again, through the driver, each host whose last
+ * completed enable/disable in the log is a disable, so that no VM is placed
+ * on a host being drained or powered off. Only completed outcomes count:
+ * an intent without one is settled afterwards against this view. */
+static int restoreMarks(const LogScan *s, Cloud *c, long *n) {
+    if (!c->drv->volatileMarks) return 0;
+    for (int h = 0; h < c->view.nhosts; h++) {
+        const Host *x = &c->view.hosts[h];
+        const Logged *last = lastMark(s, x->name);
+        if (!last || strcmp(last->type, "disable") != 0 || !x->enabled) continue;
+        char why[64];
+        snprintf(why, sizeof(why), "restored from the audit log (plan %ld)", last->plan);
+        if (c->drv->setEnabled(c, h, false, why) != 0) {
+            errPrefix("restoring the disabled mark of host %s", x->name);
+            return -1;
+        }
+        (*n)++;
+    }
+    return 0;
+}
+
 /* Hosts whose last effective enable/disable by geyser, in the log, was a
  * disable, and that the cloud reports disabled: geyser's again. */
 static long retrack(LogScan *s, CloudView *v) {
@@ -301,13 +336,7 @@ static long retrack(LogScan *s, CloudView *v) {
     for (int h = 0; h < v->nhosts; h++) {
         Host *x = &v->hosts[h];
         if (x->enabled || x->disabledByGeyser) continue;
-        const Logged *last = NULL;
-        for (size_t i = 0; i < s->n; i++) {
-            const Logged *l = &s->items[i];
-            if (!l->done || strcmp(l->host, x->name) != 0) continue;
-            if (strcmp(l->type, "disable") != 0 && strcmp(l->type, "enable") != 0) continue;
-            if (!last || cmpOrder(l, last) > 0) last = l;
-        }
+        const Logged *last = lastMark(s, x->name);
         if (last && strcmp(last->type, "disable") == 0) {
             x->disabledByGeyser = true;
             n++;
@@ -329,6 +358,7 @@ int auditReconcile(Audit *a, Cloud *cloud, double t, ReconcileStats *st) {
     }
     st->maxPlan = s.maxPlan;
     if (s.n) qsort(s.items, s.n, sizeof(Logged), cmpOrder);
+    rc = restoreMarks(&s, cloud, &st->restored);
     for (size_t i = 0; i < s.n && rc == 0; i++) {
         Logged *l = &s.items[i];
         if (l->settled) continue;

@@ -18,7 +18,11 @@
  * afresh from the cloud as it is). Hosts that geyser disabled, by the log,
  * and that the cloud still reports disabled, are marked as geyser's again
  * (a backend such as libvirt keeps that mark only in memory); a disabled
- * host the log does not explain is an operator's and is left alone. */
+ * host the log does not explain is an operator's and is left alone.
+ * A backend that keeps those marks only in memory (CloudDriver.volatileMarks:
+ * libvirt) comes back with every host enabled: before the intents are
+ * settled, each host whose last completed enable/disable in the log is a
+ * disable is disabled again through the driver (disabledByGeyser). */
 #ifndef GEYSER_AUDIT_H
 #define GEYSER_AUDIT_H
 
@@ -76,10 +80,11 @@ typedef struct ReconcileStats {
     long done;      /* of them, effect visible */
     long abandoned; /* of them, no effect */
     long retracked; /* hosts marked as disabled by geyser again */
+    long restored;  /* hosts disabled again through the driver (volatileMarks) */
     long maxPlan;   /* the highest plan id in the log (0: none) */
 } ReconcileStats;
 
-/* Read the store's audit events, settle intents without outcomes against
+/* Read the store's audit events, restore volatile marks, settle intents without outcomes against
  * the cloud's view (refreshed first) and write their outcomes. Without a
  * store: nothing to do. */
 int auditReconcile(Audit *a, Cloud *cloud, double t, ReconcileStats *st);

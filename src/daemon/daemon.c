@@ -582,12 +582,23 @@ static int reconcileAtStart(Daemon *d) {
     double t = auditClock(d);
     if (auditReconcile(d->audit, d->cloud, t, &d->reconciled) != 0) return -1;
     if (d->reconciled.maxPlan >= d->ctl->nextPlanId) d->ctl->nextPlanId = d->reconciled.maxPlan + 1;
+    if (d->reconciled.restored)
+        fprintf(stderr,
+                "geyser serve: %ld host(s) disabled again by geyser, as the audit log left "
+                "them\n",
+                d->reconciled.restored);
     if (d->reconciled.pending || d->reconciled.retracked)
         fprintf(stderr,
                 "geyser serve: reconciled %ld action(s) left without outcome (%ld done, %ld "
                 "abandoned); %ld host(s) tracked again as disabled by geyser\n",
                 d->reconciled.pending, d->reconciled.done, d->reconciled.abandoned,
                 d->reconciled.retracked);
+    /* Without a store nothing remembers which hosts geyser disabled. */
+    if (!d->rec && d->cloud->drv->volatileMarks)
+        fprintf(stderr,
+                "geyser serve: no --store: the hosts geyser disables on this %s "
+                "cloud are enabled again after a restart\n",
+                d->cloud->drv->name);
     return 0;
 }
 
