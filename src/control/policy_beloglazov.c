@@ -319,21 +319,34 @@ static int pabfd(BeloState *s, const CloudView *v, const CtlConfig *cfg, int vm,
                  bool skipBusy) {
     const Vm *x = &v->vms[vm];
     double d = vmDemand(x);
-    int n = 0;
+    int n = 0, best = 0;
+    double bestInc = 0;
     for (int k = 0; k < s->ntargets; k++) {
         int h = s->targets[k];
         const Host *host = &v->hosts[h];
         if (h == exclude || (skipBusy && s->busy[h] == 1)) continue;
         if (s->freeRam[h] < x->ramMb) continue;
         if (s->demand[h] + d > cfg->high * host->capacity * (1 - 1e-9)) continue;
+        double inc = hostPower(host, s->demand[h] + d) - s->power[h];
+        /* The first cheapest is found while listing (same comparisons as
+         * the search below), which saves a second pass in the usual case
+         * where the detector accepts it. */
+        if (n == 0 || inc < bestInc) {
+            best = n;
+            bestInc = inc;
+        }
         s->cand[n] = h;
-        s->candInc[n++] = hostPower(host, s->demand[h] + d) - s->power[h];
+        s->candInc[n++] = inc;
     }
     /* The detector is the costly check: try candidates cheapest first. */
+    bool first = true;
     while (n > 0) {
-        int best = 0;
-        for (int k = 1; k < n; k++)
-            if (s->candInc[k] < s->candInc[best]) best = k;
+        if (!first) {
+            best = 0;
+            for (int k = 1; k < n; k++)
+                if (s->candInc[k] < s->candInc[best]) best = k;
+        }
+        first = false;
         int h = s->cand[best];
         if (!isOverloaded(s, v, h, vm)) return h;
         s->cand[best] = s->cand[n - 1];
@@ -545,7 +558,7 @@ static int consolidate(BeloState *s, const CloudView *v, const CtlConfig *cfg, i
 static int csFind(BeloState *s, const CloudView *v, int vm) {
     const Vm *x = &v->vms[vm];
     double r = vmDemand(x);
-    int n = 0;
+    int n = 0, best0 = -1;
     /* Idle hosts of one type all offer the same increase, and ties keep the
      * first: only the first idle host of each type is a candidate. */
     const ServerType *idleSeen[8];
@@ -564,12 +577,15 @@ static int csFind(BeloState *s, const CloudView *v, int vm) {
         }
         double u = (s->demand[h] + r) / cap;
         if (u > 1) continue; /* PowerModelSpecPower refuses it */
+        double inc = powerAt(&host->type->power, u) - s->pTick[h];
+        /* The first search below, done while listing (same comparisons). */
+        if (best0 < 0 || inc < s->candInc[best0]) best0 = n;
         s->cand[n] = h;
-        s->candInc[n++] = powerAt(&host->type->power, u) - s->pTick[h];
+        s->candInc[n++] = inc;
     }
-    for (;;) {
-        int best = -1;
-        for (int k = 0; k < n; k++)
+    for (bool first = true;; first = false) {
+        int best = first ? best0 : -1;
+        for (int k = 0; !first && k < n; k++)
             if (s->cand[k] >= 0 && (best < 0 || s->candInc[k] < s->candInc[best])) best = k;
         if (best < 0) return -1;
         int h = s->cand[best];
