@@ -28,6 +28,41 @@ static void testMedianMadIqr(void) {
     CHECK_NEAR(ovlIqr(x, 12), 7, 1e-12);
 }
 
+/* The MAD detector skips its medians when the host is below 1 - PARAM x
+ * range / 2: that needs MAD <= range / 2 in floating point too (the skip
+ * allows 1e-12), and the skip must give the same answer as the full test.
+ * Random series, many of them two-valued or clustered, the cases that reach
+ * the bound. */
+static void testMadHalfRangeBound(void) {
+    unsigned long long seed = 12345;
+    OverloadDetector mad = {.kind = OVL_MAD, .param = 2.5};
+    int worst = 0;
+    for (int trial = 0; trial < 20000; trial++) {
+        double x[OVL_HISTORY_MAX];
+        int n = OVL_MIN_HISTORY_STAT + trial % (OVL_HISTORY_MAX - OVL_MIN_HISTORY_STAT + 1);
+        double a = 0, b = 0;
+        for (int i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            double r = (double)(seed >> 11) / 9007199254740992.0;
+            if (i == 0) a = r;
+            if (i == 1) b = r;
+            x[i] = trial % 3 == 0 ? (r < 0.5 ? a : b) : trial % 3 == 1 ? a + r * 1e-3 : r;
+        }
+        double lo = x[0], hi = x[0];
+        for (int i = 1; i < n; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+        double m = ovlMad(x, n);
+        if (m > (hi - lo) / 2 + 1e-12) worst++;
+        double thr = 1 - mad.param * m;
+        for (double du = -1e-9; du <= 1e-9; du += 1e-9)
+            if (ovlIsOverloaded(&mad, thr + du, x, n, 1) != (thr + du > thr)) worst++;
+        if (ovlIsOverloaded(&mad, 1 - mad.param * (hi - lo) / 2 - 1e-6, x, n, 1)) worst++;
+    }
+    CHECK(worst == 0);
+}
+
 static void testAdaptiveThresholds(void) {
     double h[12];
     for (int i = 0; i < 12; i++)
@@ -337,6 +372,7 @@ int main(void) {
     Flat = fixtureType();
     Flat.power = powerLinear(100, 130);
     RUN(testMedianMadIqr);
+    RUN(testMadHalfRangeBound);
     RUN(testAdaptiveThresholds);
     RUN(testLocalRegression);
     RUN(testSelection);

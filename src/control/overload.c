@@ -200,7 +200,14 @@ bool ovlIsOverloaded(const OverloadDetector *d, double util, const double *hist,
             if (hist[i] < lo) lo = hist[i];
             if (hist[i] > hi) hi = hist[i];
         }
-        if (util <= 1 - d->param * (hi - lo)) return false;
+        /* MAD is at most half the range: were it above, more than half the
+         * values would lie over range/2 from the median, all on one side of
+         * it (two on opposite sides would be over a range apart), which no
+         * median allows. 1e-12 covers the rounding of the median and the
+         * deviations (values near 1, errors near 1e-16), so the skip never
+         * changes an answer. */
+        double bound = d->kind == OVL_MAD ? (hi - lo) / 2 + 1e-12 : hi - lo;
+        if (util <= 1 - d->param * bound) return false;
     }
     return util > ovlUpperThreshold(d, hist, n);
 }

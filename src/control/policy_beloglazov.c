@@ -57,6 +57,7 @@ typedef struct BeloState {
     int *targets;          /* hosts that may receive VMs in this plan */
     int ntargets;
     double *candInc;
+    double *targetLimit; /* per target: the demand it may reach, cfg.high x capacity */
     VmCand *vc;
     int *vcId;
     /* CloudSim mode (cfg.cloudsim) */
@@ -144,6 +145,7 @@ static void beloReleaseArrays(BeloState *s) {
     free(s->cand);
     free(s->targets);
     free(s->candInc);
+    free(s->targetLimit);
     free(s->vc);
     free(s->vcId);
     free(s->uTick);
@@ -182,6 +184,7 @@ static void beloResize(BeloState *s, const CloudView *v) {
     s->cand = xcalloc(nh, sizeof(int));
     s->targets = xcalloc(nh, sizeof(int));
     s->candInc = xcalloc(nh, sizeof(double));
+    s->targetLimit = xcalloc(nh, sizeof(double));
     s->vc = xcalloc(nv, sizeof(VmCand));
     s->vcId = xcalloc(nv, sizeof(int));
     s->uTick = xcalloc(nh, sizeof(double));
@@ -315,25 +318,36 @@ static bool isTarget(const Host *h) {
 /* PABFD: the target host whose power rises least, not overloaded after the
  * placement, within cfg.high and RAM; hosts marked busy are skipped when
  * skipBusy. Returns -1 when none fits. */
-static int pabfd(BeloState *s, const CloudView *v, const CtlConfig *cfg, int vm, int exclude,
-                 bool skipBusy) {
+static int pabfd(BeloState *s, const CloudView *v, int vm, int exclude, bool skipBusy) {
     const Vm *x = &v->vms[vm];
     double d = vmDemand(x);
-    int n = 0;
+    int n = 0, best = 0;
+    double bestInc = 0;
     for (int k = 0; k < s->ntargets; k++) {
         int h = s->targets[k];
-        const Host *host = &v->hosts[h];
         if (h == exclude || (skipBusy && s->busy[h] == 1)) continue;
         if (s->freeRam[h] < x->ramMb) continue;
-        if (s->demand[h] + d > cfg->high * host->capacity * (1 - 1e-9)) continue;
+        if (s->demand[h] + d > s->targetLimit[k]) continue;
+        double inc = hostPower(&v->hosts[h], s->demand[h] + d) - s->power[h];
+        /* The first cheapest is found while listing (same comparisons as
+         * the search below), which saves a second pass in the usual case
+         * where the detector accepts it. */
+        if (n == 0 || inc < bestInc) {
+            best = n;
+            bestInc = inc;
+        }
         s->cand[n] = h;
-        s->candInc[n++] = hostPower(host, s->demand[h] + d) - s->power[h];
+        s->candInc[n++] = inc;
     }
     /* The detector is the costly check: try candidates cheapest first. */
+    bool first = true;
     while (n > 0) {
-        int best = 0;
-        for (int k = 1; k < n; k++)
-            if (s->candInc[k] < s->candInc[best]) best = k;
+        if (!first) {
+            best = 0;
+            for (int k = 1; k < n; k++)
+                if (s->candInc[k] < s->candInc[best]) best = k;
+        }
+        first = false;
         int h = s->cand[best];
         if (!isOverloaded(s, v, h, vm)) return h;
         s->cand[best] = s->cand[n - 1];
@@ -387,13 +401,12 @@ static int cmpDemandDesc(const void *a, const void *b, void *arg) {
 }
 
 /* Step 3. Returns the demand of the VMs that found no place. */
-static double placeMoving(BeloState *s, const CloudView *v, const CtlConfig *cfg, int nmove,
-                          int *budget, Plan *out) {
+static double placeMoving(BeloState *s, const CloudView *v, int nmove, int *budget, Plan *out) {
     qsort_r(s->moving, (size_t)nmove, sizeof(int), cmpDemandDesc, (void *)v);
     double homeless = 0;
     for (int k = 0; k < nmove; k++) {
         int i = s->moving[k], from = v->vms[i].host;
-        int t = *budget > 0 ? pabfd(s, v, cfg, i, from, false) : -1;
+        int t = *budget > 0 ? pabfd(s, v, i, from, false) : -1;
         if (t < 0) {
             /* It stays: its load is back on its host. */
             addDemand(s, v, from, vmDemand(&v->vms[i]));
@@ -459,12 +472,12 @@ static int cmpUtil(const void *a, const void *b, void *arg) {
 }
 
 /* Place every VM of h elsewhere or nothing. Returns the count, or -1. */
-static int evacuate(BeloState *s, const CloudView *v, const CtlConfig *cfg, int h) {
+static int evacuate(BeloState *s, const CloudView *v, int h) {
     int nv = s->vmStart[h + 1] - s->vmStart[h];
     qsort_r(&s->vmList[s->vmStart[h]], (size_t)nv, sizeof(int), cmpDemandDesc, (void *)v);
     for (int j = 0; j < nv; j++) {
         int i = s->vmList[s->vmStart[h] + j];
-        int t = pabfd(s, v, cfg, i, h, true);
+        int t = pabfd(s, v, i, h, true);
         if (t < 0) {
             for (int u = j - 1; u >= 0; u--) {
                 int k = s->vmList[s->vmStart[h] + u];
@@ -500,7 +513,7 @@ static int consolidate(BeloState *s, const CloudView *v, const CtlConfig *cfg, i
         if (s->busy[h] || nv > budget) continue;
         s->busy[h] = 2; /* a source: never a target in this plan */
         double util = s->demand[h] / v->hosts[h].capacity;
-        if (evacuate(s, v, cfg, h) < 0) continue;
+        if (evacuate(s, v, h) < 0) continue;
         planAdd(out, ACT_DISABLE, h, -1, -1, "least utilized (%.1f%%): all its VMs fit elsewhere",
                 100 * util);
         for (int j = 0; j < nv; j++) {
@@ -545,7 +558,7 @@ static int consolidate(BeloState *s, const CloudView *v, const CtlConfig *cfg, i
 static int csFind(BeloState *s, const CloudView *v, int vm) {
     const Vm *x = &v->vms[vm];
     double r = vmDemand(x);
-    int n = 0;
+    int n = 0, best0 = -1;
     /* Idle hosts of one type all offer the same increase, and ties keep the
      * first: only the first idle host of each type is a candidate. */
     const ServerType *idleSeen[8];
@@ -564,12 +577,15 @@ static int csFind(BeloState *s, const CloudView *v, int vm) {
         }
         double u = (s->demand[h] + r) / cap;
         if (u > 1) continue; /* PowerModelSpecPower refuses it */
+        double inc = powerAt(&host->type->power, u) - s->pTick[h];
+        /* The first search below, done while listing (same comparisons). */
+        if (best0 < 0 || inc < s->candInc[best0]) best0 = n;
         s->cand[n] = h;
-        s->candInc[n++] = powerAt(&host->type->power, u) - s->pTick[h];
+        s->candInc[n++] = inc;
     }
-    for (;;) {
-        int best = -1;
-        for (int k = 0; k < n; k++)
+    for (bool first = true;; first = false) {
+        int best = first ? best0 : -1;
+        for (int k = 0; !first && k < n; k++)
             if (s->cand[k] >= 0 && (best < 0 || s->candInc[k] < s->candInc[best])) best = k;
         if (best < 0) return -1;
         int h = s->cand[best];
@@ -680,12 +696,16 @@ static int beloPlan(void *state, const CloudView *v, const CtlConfig *cfg, Plan 
     if (cfg->cloudsim) return csPlan(s, v, out);
     s->ntargets = 0;
     for (int h = 0; h < v->nhosts; h++)
-        if (isTarget(&v->hosts[h])) s->targets[s->ntargets++] = h;
+        if (isTarget(&v->hosts[h])) {
+            /* The same expression PABFD tested per candidate, so the same bits. */
+            s->targetLimit[s->ntargets] = cfg->high * v->hosts[h].capacity * (1 - 1e-9);
+            s->targets[s->ntargets++] = h;
+        }
     int hostsUp;
     int budget = policyMigrationBudget(v, cfg, &hostsUp);
 
     int nmove = selectFromOverloaded(s, v);
-    double homeless = placeMoving(s, v, cfg, nmove, &budget, out);
+    double homeless = placeMoving(s, v, nmove, &budget, out);
     if (homeless > 0) {
         addCapacity(s, v, cfg, homeless, out);
         return 0;
