@@ -76,6 +76,12 @@ delete_ours() {
   nova "$NOVA/servers?all_tenants=1" | jq -r '.servers[] | select(.name|startswith("geyser-e2e-")) | .id' |
     while read -r id; do nova -X DELETE "$NOVA/servers/$id"; done
 }
+# The other OpenStack test's servers: a run stopped while deleting them
+# leaves them in the database, and they would count on their hosts here.
+delete_others() {
+  nova "$NOVA/servers?all_tenants=1" | jq -r '.servers[] | select(.name|test("^geyser-(e2e|it)-")) | select(.name|startswith("geyser-e2e-")|not) | .id' |
+    while read -r id; do nova -X DELETE "$NOVA/servers/$id"; done
+}
 # Compute services geyser left disabled (an earlier run, or this one): enabled again.
 enable_geysers() {
   nova "$NOVA/os-services?binary=nova-compute" |
@@ -83,9 +89,10 @@ enable_geysers() {
     while read -r id; do nova -X PUT -d '{"status":"enabled"}' "$NOVA/os-services/$id" >/dev/null; done
 }
 delete_ours
+delete_others
 enable_geysers
 for _ in $(seq 120); do
-  n=$(nova "$NOVA/servers?all_tenants=1" | jq '[.servers[] | select(.name|startswith("geyser-e2e-"))] | length')
+  n=$(nova "$NOVA/servers?all_tenants=1" | jq '[.servers[] | select(.name|test("^geyser-(e2e|it)-"))] | length')
   [ "$n" = 0 ] && break
   sleep 1
 done
