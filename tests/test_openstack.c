@@ -140,7 +140,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     snprintf(lastBody, sizeof(lastBody), "%s", in->data ? in->data : "");
     snprintf(lastPath, sizeof(lastPath), "%s %s", method, url);
     bool asksEnabled = strstr(lastBody, "\"enabled\"") != NULL;
-    Route *r = routeGet(method, url);
+    /* A page of a list: the route "PATH?marker=ID" when one is set. */
+    const char *marker = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "marker");
+    char paged[600];
+    snprintf(paged, sizeof(paged), "%s?marker=%s", url, marker ? marker : "");
+    Route *r = marker && routeGet(method, paged) ? routeGet(method, paged) : routeGet(method, url);
     Route copy = r ? *r : (Route){0};
     if (r) r->hits++;
     bool isToken = strcmp(url, "/v3/auth/tokens") == 0;
@@ -644,6 +648,31 @@ static void testEvacuationFails(void) {
     }
 }
 
+/* Nova lists servers a page at a time: every page is read (following the
+ * last id as the marker), and a next link that repeats its marker is an
+ * error rather than a loop. */
+static void testServerPages(void) {
+    routesDefault();
+    routeSet("GET", "/v2.1/servers/detail", 200, "servers-page1.json");
+    routeSet("GET", "/v2.1/servers/detail?marker=1f0c6a4e-0000-4000-8000-000000000002", 200,
+             "servers-page2.json");
+    Cloud *c = openCloud();
+    CHECK(c != NULL);
+    if (!c) return;
+    CHECK(c->view.nvms == 3);
+    int onHost3 = 0;
+    for (int i = 0; i < c->view.nvms; i++)
+        onHost3 += strcmp(c->view.vms[i].name, "page-3") == 0 && c->view.vms[i].host == 2;
+    CHECK(onHost3 == 1);
+    CHECK(hits("GET", "/v2.1/servers/detail?marker=1f0c6a4e-0000-4000-8000-000000000002") == 1);
+    /* The second page announces itself again with the same marker. */
+    routeSet("GET", "/v2.1/servers/detail?marker=1f0c6a4e-0000-4000-8000-000000000002", 200,
+             "servers-page1.json");
+    CHECK(cloudRefresh(c) == -1);
+    CHECK_STR_CONTAINS(errLast(), "marker");
+    cloudClose(c);
+}
+
 static void testServerErrors(void) {
     routesDefault();
     Cloud *c = openCloud();
@@ -867,6 +896,7 @@ int main(void) {
     RUN(testEnableDisable);
     RUN(testPower);
     RUN(testEvacuationFails);
+    RUN(testServerPages);
     RUN(testServerErrors);
     RUN(testMalformed);
     RUN(testRecorded);

@@ -215,55 +215,91 @@ static void migrationFailed(OsCloud *o, int k) {
     free(st);
 }
 
-static int readServers(OsCloud *o) {
-    const char *what = "GET /servers/detail?all_tenants=1";
-    json_t *root = NULL;
-    if (osRequest(o->sess, "compute", "GET", "/servers/detail?all_tenants=1", MV, NULL, NULL,
-                  &root) != 0)
+/* One server of a /servers/detail page into the view; -1 with an error
+ * naming the field. */
+static int readServer(OsCloud *o, json_t *s, size_t i, const char *what) {
+    CloudView *v = &o->base.view;
+    const char *id = strField(s, "id", "servers", i, what);
+    const char *name = id ? strField(s, "name", "servers", i, what) : NULL;
+    if (!name) return -1;
+    const char *host = json_string_value(json_object_get(s, "OS-EXT-SRV-ATTR:host"));
+    int h = host ? hostFind(v, host) : -1;
+    if (h < 0) return 0; /* not placed (building, shelved) or on an unknown host */
+    json_t *flavor = json_object_get(s, "flavor");
+    double vcpus, ram;
+    if (!json_is_object(flavor))
+        return ERR("%s: 'servers[%zu].flavor' is missing or not an object (microversion < 2.47?)",
+                   what, i);
+    if (numField(flavor, "vcpus", "servers.flavor", i, what, &vcpus) != 0 ||
+        numField(flavor, "ram", "servers.flavor", i, what, &ram) != 0)
         return -1;
-    int rc = -1;
+    int k = vmFind(o, id);
+    if (k < 0) k = vmAdd(o, id, name);
+    Vm *vm = &v->vms[k];
+    o->vmGone[k] = false;
+    vm->vcpus = (int)vcpus;
+    vm->cpu = vcpus;
+    vm->ramMb = ram;
+    vm->host = h;
+    const char *status = json_string_value(json_object_get(s, "status"));
+    bool migrating = status && strcmp(status, "MIGRATING") == 0;
+    if (!migrating && vm->target >= 0 && vm->target != h) migrationFailed(o, k);
+    if (!migrating) vm->target = -1; /* landed, or failed: the host says which */
+    double u = 0;
+    if (o->util && o->util(o->utilArg, id, name, &u) == 0) vm->util = u < 0 ? 0 : u > 1 ? 1 : u;
+    return 0;
+}
+
+/* Whether a page of servers says another follows (Nova lists at most
+ * osapi_max_limit servers a page, 1000 by default, with a "next" link). */
+static bool hasNextPage(json_t *root) {
+    json_t *links = json_object_get(root, "servers_links"), *l;
+    size_t i;
+    json_array_foreach(links, i, l) {
+        const char *rel = json_string_value(json_object_get(l, "rel"));
+        if (rel && strcmp(rel, "next") == 0) return true;
+    }
+    return false;
+}
+
+#define OS_MAX_SERVER_PAGES 1000 /* a million servers at Nova's default page size */
+
+/* Every server of every project, page by page: a VM missed here would be a
+ * host that looks emptier than it is. */
+static int readServers(OsCloud *o) {
     CloudView *v = &o->base.view;
     for (int i = 0; i < v->nvms; i++)
         o->vmGone[i] = true;
-    json_t *list = listOf(root, "servers", what), *s;
-    size_t i;
-    if (!list) goto done;
-    json_array_foreach(list, i, s) {
-        const char *id = strField(s, "id", "servers", i, what);
-        const char *name = id ? strField(s, "name", "servers", i, what) : NULL;
-        if (!name) goto done;
-        const char *host = json_string_value(json_object_get(s, "OS-EXT-SRV-ATTR:host"));
-        int h = host ? hostFind(v, host) : -1;
-        if (h < 0) continue; /* not placed (building, shelved) or on an unknown host */
-        json_t *flavor = json_object_get(s, "flavor");
-        double vcpus, ram;
-        if (!json_is_object(flavor)) {
-            ERR("%s: 'servers[%zu].flavor' is missing or not an object (microversion < 2.47?)",
-                what, i);
-            goto done;
+    char path[300] = "/servers/detail?all_tenants=1", marker[128] = "";
+    for (int page = 0; page < OS_MAX_SERVER_PAGES; page++) {
+        if (marker[0])
+            snprintf(path, sizeof(path), "/servers/detail?all_tenants=1&marker=%s", marker);
+        char what[340];
+        snprintf(what, sizeof(what), "GET %s", path);
+        json_t *root = NULL;
+        if (osRequest(o->sess, "compute", "GET", path, MV, NULL, NULL, &root) != 0) return -1;
+        json_t *list = listOf(root, "servers", what), *s;
+        size_t i;
+        int rc = list ? 0 : -1;
+        json_array_foreach(list, i, s) {
+            if (rc == 0) rc = readServer(o, s, i, what);
         }
-        if (numField(flavor, "vcpus", "servers.flavor", i, what, &vcpus) != 0 ||
-            numField(flavor, "ram", "servers.flavor", i, what, &ram) != 0)
-            goto done;
-        int k = vmFind(o, id);
-        if (k < 0) k = vmAdd(o, id, name);
-        Vm *vm = &v->vms[k];
-        o->vmGone[k] = false;
-        vm->vcpus = (int)vcpus;
-        vm->cpu = vcpus;
-        vm->ramMb = ram;
-        vm->host = h;
-        const char *status = json_string_value(json_object_get(s, "status"));
-        bool migrating = status && strcmp(status, "MIGRATING") == 0;
-        if (!migrating && vm->target >= 0 && vm->target != h) migrationFailed(o, k);
-        if (!migrating) vm->target = -1; /* landed, or failed: the host says which */
-        double u = 0;
-        if (o->util && o->util(o->utilArg, id, name, &u) == 0) vm->util = u < 0 ? 0 : u > 1 ? 1 : u;
+        const char *last = NULL;
+        if (rc == 0 && list && json_array_size(list) > 0)
+            last = json_string_value(
+                json_object_get(json_array_get(list, json_array_size(list) - 1), "id"));
+        bool more = rc == 0 && hasNextPage(root);
+        if (more && (!last || strlen(last) >= sizeof(marker) || strcmp(last, marker) == 0 ||
+                     strspn(last, "0123456789abcdefABCDEF-") != strlen(last)))
+            rc = ERR("%s: a next page is announced but its marker (the last server's id) is "
+                     "missing, repeated or not a UUID",
+                     what);
+        if (rc == 0 && more) snprintf(marker, sizeof(marker), "%s", last);
+        json_decref(root);
+        if (rc != 0) return -1;
+        if (!more) return 0;
     }
-    rc = 0;
-done:
-    json_decref(root);
-    return rc;
+    return ERR("GET /servers/detail: more than %d pages of servers", OS_MAX_SERVER_PAGES);
 }
 
 /* Sums over the VMs, as the controller expects them. */
