@@ -54,3 +54,23 @@ start_serve() {
   [ -n "$port" ] || { fail "geyser serve did not start: $(cat "$TMP/serve.err")"; finish; exit 1; }
   SERVE_URL=http://127.0.0.1:$port
 }
+
+# libvirt_test_node NAME VM UUID-DIGIT: $TMP/NAME.xml, a host of libvirt's
+# test driver (test://$TMP/NAME.xml) with 8 CPUs running one 1-vCPU VM.
+# The driver's CPU time runs at one second per second, so the host sits at
+# 12.5 %: under the paper policy's 20 % threshold.
+libvirt_test_node() {
+  cat >"$TMP/$1.xml" <<XML
+<node>
+  <cpu><nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads><mhz>2600</mhz></cpu>
+  <memory>16777216</memory>
+  <domain type="test">
+    <name>$2</name>
+    <uuid>cccccccc-0000-4000-8000-00000000000$3</uuid>
+    <memory>1048576</memory>
+    <vcpu>1</vcpu>
+    <os><type>hvm</type></os>
+  </domain>
+</node>
+XML
+}

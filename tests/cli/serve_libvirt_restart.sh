@@ -10,23 +10,8 @@ source "$(dirname "$0")/lib.bash"
 
 # Two test-driver hosts of 8 CPUs, one 1-vCPU VM each (12.5 %, under the
 # 20 % threshold): the plan disables one host and evacuates it.
-node() { # NAME VM UUID-DIGIT
-  cat >"$TMP/$1.xml" <<XML
-<node>
-  <cpu><nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads><mhz>2600</mhz></cpu>
-  <memory>16777216</memory>
-  <domain type="test">
-    <name>$2</name>
-    <uuid>cccccccc-0000-4000-8000-00000000000$3</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-  </domain>
-</node>
-XML
-}
-node a web-1 1
-node b web-2 2
+libvirt_test_node a web-1 1
+libvirt_test_node b web-2 2
 head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$TMP/token"
 AUTH="Authorization: Bearer $(cat "$TMP/token")"
 HOSTS="a=test://$TMP/a.xml,b=test://$TMP/b.xml"

@@ -6,23 +6,8 @@
 # with --store the samples are stored as geyser collect stores them.
 source "$(dirname "$0")/lib.bash"
 
-node() { # NAME VM UUID-DIGIT: 8 CPUs, one 1-vCPU VM
-  cat >"$TMP/$1.xml" <<XML
-<node>
-  <cpu><nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads><mhz>2600</mhz></cpu>
-  <memory>16777216</memory>
-  <domain type="test">
-    <name>$2</name>
-    <uuid>dddddddd-0000-4000-8000-00000000000$3</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-  </domain>
-</node>
-XML
-}
-node a web-1 1
-node b web-2 2
+libvirt_test_node a web-1 1
+libvirt_test_node b web-2 2
 CLOUD="a=test://$TMP/a.xml,b=test://$TMP/b.xml"
 cat >"$TMP/meters.ini" <<'INI'
 [meter "a-pdu"]
