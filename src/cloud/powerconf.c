@@ -24,18 +24,10 @@ typedef struct PcReader {
 
 static char *pcReadLine(char *str, int num, void *stream) {
     PcReader *r = stream;
-    if (!*r->text || num < 2) return NULL;
-    const char *nl = strchr(r->text, '\n');
-    size_t len = nl ? (size_t)(nl - r->text) + 1 : strlen(r->text);
-    if (len > (size_t)num - 1) len = (size_t)num - 1;
-    memcpy(str, r->text, len);
-    str[len] = '\0';
-    r->text += len;
+    bool header;
+    if (!iniReadLine(&r->text, str, num, &header)) return NULL;
     r->line++;
-    const char *t = str;
-    while (*t == ' ' || *t == '\t')
-        t++;
-    if (*t == '[') r->header = r->line;
+    if (header) r->header = r->line;
     return str;
 }
 

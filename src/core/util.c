@@ -112,3 +112,19 @@ long peakRssKiB(void) {
     if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
     return ru.ru_maxrss;
 }
+
+char *iniReadLine(const char **text, char *str, int num, bool *header) {
+    *header = false;
+    if (!**text || num < 2) return NULL;
+    const char *nl = strchr(*text, '\n');
+    size_t len = nl ? (size_t)(nl - *text) + 1 : strlen(*text);
+    if (len > (size_t)num - 1) len = (size_t)num - 1;
+    memcpy(str, *text, len);
+    str[len] = '\0';
+    *text += len;
+    const char *t = str;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    *header = *t == '[';
+    return str;
+}

@@ -36,4 +36,10 @@ double nowMonotonic(void);
 /* Peak resident set size of this process in KiB (from getrusage). */
 long peakRssKiB(void);
 
+/* inih's line reader over text in memory (ini_parse_stream): copies the
+ * next line of *text into str (at most num - 1 bytes), advances *text, and
+ * sets *header when the line opens a section. NULL at the end. Our readers
+ * count lines themselves: Debian's inih passes no line number to handlers. */
+char *iniReadLine(const char **text, char *str, int num, bool *header);
+
 #endif

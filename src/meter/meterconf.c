@@ -34,18 +34,10 @@ static void confCheckEmptySection(ConfReader *r) {
 
 static char *confReadLine(char *str, int num, void *stream) {
     ConfReader *r = stream;
-    if (!*r->text || num < 2) return NULL;
-    const char *nl = strchr(r->text, '\n');
-    size_t len = nl ? (size_t)(nl - r->text) + 1 : strlen(r->text);
-    if (len > (size_t)num - 1) len = (size_t)num - 1;
-    memcpy(str, r->text, len);
-    str[len] = '\0';
-    r->text += len;
+    bool header;
+    if (!iniReadLine(&r->text, str, num, &header)) return NULL;
     r->line++;
-    const char *t = str;
-    while (*t == ' ' || *t == '\t')
-        t++;
-    if (*t == '[') {
+    if (header) {
         confCheckEmptySection(r);
         r->header = r->line;
         r->headerUsed = false;
